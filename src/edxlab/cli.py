@@ -1,0 +1,79 @@
+"""The edxlab command line: parses arguments and delegates. No logic lives here.
+
+Heavy libraries are imported inside the commands so that ``edxlab --help`` stays fast.
+Every :class:`~edxlab.errors.EdxlabError` is translated once, in :func:`main`:
+``Error: <message>`` on stderr and exit status 1; the traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+app = typer.Typer(
+    name="edxlab",
+    help="Electrodiagnostic (nerve conduction and needle EMG) findings for clinics and cohorts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv for debug)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    from edxlab.log import set_level
+
+    _state["debug"] = debug
+    set_level(verbose, quiet)
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands are registered below, one short function each, delegating to the stage that owns
+# the work (io/store for validate/import/export, interpret/, cohort/, synth/, report/, signal/,
+# web/). Keep each command a thin parser.
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point with the one translation of edxlab errors."""
+    from edxlab.errors import EdxlabError
+
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        rv = app(args=args, standalone_mode=False)
+    except EdxlabError as exc:
+        if debug:
+            raise
+        typer.echo(f"Error: {exc.message}", err=True)
+        return 1
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        return 1
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        if debug:
+            raise
+        typer.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc}. Run again with --debug for details.",
+            err=True,
+        )
+        return 1
+    return rv if isinstance(rv, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
