@@ -1,0 +1,7 @@
+"""``python -m edxlab`` runs the command line."""
+
+import sys
+
+from edxlab.cli import main
+
+sys.exit(main())
