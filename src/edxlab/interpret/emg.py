@@ -52,15 +52,28 @@ class EmgFindings:
     patient_emg: pl.DataFrame
 
 
+ARM_SENSORY = ("median", "ulnar", "radial", "dorsal_ulnar_cutaneous",
+               "lateral_antebrachial_cutaneous", "medial_antebrachial_cutaneous")
+LEG_SENSORY = ("sural", "superficial_peroneal", "saphenous", "peroneal", "tibial")
+
+
 def _sensory_status(nerve_findings: pl.DataFrame | None) -> pl.DataFrame:
-    schema = {"study_id": pl.String, "sensory_abnormal": pl.Boolean, "sensory_normal": pl.Boolean}
-    if nerve_findings is None or not {"study_id", "modality", "pattern"} <= set(nerve_findings.columns):
+    """Per study: ``sensory_normal`` (sensory/mixed responses tested, all normal) and
+    ``sensory_abnormal_arm`` / ``sensory_abnormal_leg`` (an abnormal response in that limb)."""
+    schema = {"study_id": pl.String, "sensory_normal": pl.Boolean,
+              "sensory_abnormal_arm": pl.Boolean, "sensory_abnormal_leg": pl.Boolean}
+    if nerve_findings is None or not {"study_id", "nerve", "modality", "pattern"} <= set(
+            nerve_findings.columns):
         return pl.DataFrame(schema=schema)
+    abnormal = pl.col("pattern").fill_null("normal") != "normal"
     return (
         nerve_findings.filter(pl.col("modality").is_in(["sensory", "mixed"]))
         .group_by("study_id")
-        .agg((pl.col("pattern").fill_null("normal") != "normal").any().alias("sensory_abnormal"))
-        .with_columns((~pl.col("sensory_abnormal")).alias("sensory_normal"))
+        .agg(
+            (~abnormal).all().alias("sensory_normal"),
+            (abnormal & pl.col("nerve").is_in(ARM_SENSORY)).any().alias("sensory_abnormal_arm"),
+            (abnormal & pl.col("nerve").is_in(LEG_SENSORY)).any().alias("sensory_abnormal_leg"),
+        )
     )
 
 
@@ -90,12 +103,14 @@ def interpret_emg(
     m = m.with_columns(unexpl.alias("lmn"))
 
     sensory = _sensory_status(nerve_findings)
+    has_poly = prepared.filter(pl.col("is_poly")).select("study_id").unique()
+    plexus_sensory = sensory.join(has_poly, on="study_id", how="anti")
     seg_all = localize.supported_segments(m, crit, den)
     seg_lmn = localize.supported_segments(m, crit, unexpl)
     patterns = localize.study_patterns(
-        m, seg_lmn, unexpl, sensory
+        m, seg_lmn, unexpl, plexus_sensory
     ).join(
-        localize.study_patterns(m, seg_all, den, sensory).rename(
+        localize.study_patterns(m, seg_all, den, plexus_sensory).rename(
             {"pattern": "_pattern_all", "plexus_element": "_plex_all"}),
         on="study_id", how="full", coalesce=True,
     ).select(

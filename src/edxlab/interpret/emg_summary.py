@@ -115,7 +115,6 @@ def emg_sentences(
         .when(pat == "plexus").then(pl.concat_str(
             pl.lit(", consistent with a lesion of the "),
             pl.col("plexus_element").str.replace_all("_", " ")))
-        .when(pat == "single_nerve").then(pl.lit(", in the territory of a single nerve"))
         .otherwise(pl.lit(""))
     )
     lesions_txt = pl.col("mri_lesions").str.replace_all(";", " and ")

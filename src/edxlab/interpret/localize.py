@@ -33,6 +33,7 @@ LESION_SCHEMA: dict[str, pl.DataType] = {
     "evidence": pl.String,
 }
 PARASPINAL_NERVE = "dorsal_ramus"
+LEG_PLEXUS: tuple[str, ...] = ("lumbar_plexus", "sacral_plexus", "lumbosacral_plexus")
 PATTERNS: tuple[str, ...] = (
     "length_dependent", "bulbar", "single_nerve", "multiple_nerves", "plexus", "single_root",
     "multisegmental",
@@ -239,7 +240,9 @@ def study_patterns(
     In order: all explained by a polyneuropathy -> ``length_dependent``; all bulbar -> ``bulbar``;
     one peripheral nerve -> ``single_nerve``; all explained by several focal lesions ->
     ``multiple_nerves``; several nerves sharing one plexus element, no paraspinal denervation and
-    an abnormal sensory response in the study -> ``plexus``; one supported segment shared by every
+    an abnormal sensory response in that limb (``sensory_abnormal``: study_id,
+    sensory_abnormal_arm, sensory_abnormal_leg; give none for studies with a polyneuropathy)
+    -> ``plexus``; one supported segment shared by every
     limb muscle -> ``single_root``; otherwise ``multisegmental``.
     """
     para = pl.col("nerve") == PARASPINAL_NERVE
@@ -274,8 +277,13 @@ def study_patterns(
         .join(one_seg.select("study_id", "_nseg"), on="study_id", how="left")
         .join(shared, on="study_id", how="left")
     )
+    plex_limb = pl.when(pl.col("plexus_element").is_in(LEG_PLEXUS)).then(pl.lit("leg")).otherwise(pl.lit("arm"))
     if sensory_abnormal is not None:
-        per = per.join(sensory_abnormal.select("study_id", "sensory_abnormal"), on="study_id", how="left")
+        per = per.join(sensory_abnormal.select("study_id", "sensory_abnormal_arm", "sensory_abnormal_leg"),
+                       on="study_id", how="left")
+        per = per.with_columns(
+            pl.when(plex_limb == "leg").then(pl.col("sensory_abnormal_leg"))
+            .otherwise(pl.col("sensory_abnormal_arm")).alias("sensory_abnormal"))
     else:
         per = per.with_columns(pl.lit(None, dtype=pl.Boolean).alias("sensory_abnormal"))
     pattern = (

@@ -37,7 +37,7 @@ def patient_signs(signs: pl.DataFrame, studies: pl.DataFrame, crit: dict[str, An
     umn = ((pl.col("sign") == "babinski") | brisk).fill_null(False)
     site = pl.col("site").fill_null("").str.replace_all("_", " ")
     text = pl.concat_str(
-        pl.col("sign"), pl.lit(" "),
+        pl.col("sign"), pl.when(site != "").then(pl.lit(" ")).otherwise(pl.lit("")),
         pl.when(is_reflex).then(pl.concat_str(
             site, pl.lit(" grade "), grade.cast(pl.Int64).cast(pl.String),
             pl.when(pl.col("_roots").is_not_null() & (pl.col("_roots") != ""))
@@ -89,7 +89,8 @@ def attack_timing(studies: pl.DataFrame, attacks: pl.DataFrame, crit: dict[str, 
     return pairs.with_columns(
         pl.when(pl.col("days_since_attack") < min_days).then(pl.concat_str(
             pl.lit("The study was done "), pl.col("days_since_attack").cast(pl.String),
-            pl.lit(f" days after the onset of an attack (< {min_days} days): fibrillation potentials "
+            pl.when(pl.col("days_since_attack") == 1).then(pl.lit(" day")).otherwise(pl.lit(" days")),
+            pl.lit(f" after the onset of an attack (< {min_days} days): fibrillation potentials "
                    "may not have appeared yet, so their absence does not exclude acute denervation."),
         )).alias("timing_warning")
     )
