@@ -90,7 +90,7 @@ def test_cervical_segmental_anterior_horn_after_myelitis():
     assert m[("tibialis_anterior", "R")]["explained_by_ncs"] is None
     assert m[("cervical_paraspinal", "R")]["segments"] == ["C6"]
     assert m[("deltoid", "R")]["lmn"] is True
-    assert "emg.active.fibs_psw" in m[("deltoid", "R")]["rules"]
+    assert m[("deltoid", "R")]["rules"] == "emg.active.fibs_psw;emg.chronic.neurogenic_muap"
     assert "not explained by any nerve lesion" in m[("deltoid", "R")]["evidence"]
 
 
@@ -384,3 +384,9 @@ def test_upper_trunk_plexus_pattern_needs_abnormal_arm_sensory_and_no_paraspinal
     assert s["denervation_segments"] == ["C5"]
     assert s["denervation_pattern"] == "single_root"
     assert "consistent with a C5 motor root or segmental anterior horn cell lesion" in s["emg_summary"]
+
+
+def test_trigeminal_afferent_lesion_does_not_explain_masseter():
+    rows = [muscle("masseter", side="L", fibs="2+")]
+    f, s = run(rows, lesions=[lesion("cranial_neuropathy", "trigeminal", "L", "")])
+    assert s["denervation_explained_by_ncs"] is False and s["lmn_involvement"] is True

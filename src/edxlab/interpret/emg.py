@@ -196,8 +196,8 @@ def interpret_emg(
              "denervation_segments_label", "lmn_segments_label")
 
     muscle_findings = m.with_columns(
-        pl.concat_list([pl.col("emg_evidence"), pl.col("explanation")]).list.drop_nulls()
-        .list.eval(pl.element().filter(pl.element() != "")).list.join("; ").alias("evidence"),
+        pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
+                      ignore_nulls=True).alias("evidence"),
         pl.concat_str(pl.lit("criteria emg_criteria.toml v"), pl.lit(crit["version"]),
                       pl.lit("; innervation chart "), pl.col("chart_source").fill_null("none"))
         .alias("source"),

@@ -152,6 +152,6 @@ def emg_sentences(
     ]
     return s.select(
         "study_id",
-        pl.concat_list([lmn_sentence, expl_sentence, none_sentence, *extras])
-        .list.drop_nulls().list.join(" ").alias("emg_summary"),
+        pl.concat_str([lmn_sentence, expl_sentence, none_sentence, *extras], separator=" ",
+                      ignore_nulls=True).alias("emg_summary"),
     )

@@ -138,7 +138,8 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
         | (own & ~localized & unloc_ok)
         | parent
     )
-    cranial = pl.col("is_cranial") & side_ok & own
+    cranial = pl.col("is_cranial") & side_ok & own & pl.col("lesion_nerve").is_in(
+        ex["cranial_motor_nerves"])
     nld = ex["non_length_dependent_polyneuropathy"]
     limb = pl.col("region").is_in(["cervical", "lumbosacral"]) & (pl.col("nerve") != PARASPINAL_NERVE) \
         & pl.col("nucleus").is_null()
