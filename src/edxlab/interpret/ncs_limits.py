@@ -127,7 +127,7 @@ def ncs_segments(ncs: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
         pl.when(pl.col("rank") > 0)
         .then(pl.coalesce(pl.col("cv_ms"),
-                          pl.when(dlat > 0).then(pl.col("distance_mm") / dlat)))
+                          pl.when(dlat > 0).then(pl.col("distance_mm") / dlat)).round(1))
         .alias("segment_cv"),
         pl.when((pl.col("rank") > 0) & (pl.col("prev_amplitude") > 0))
         .then((1 - pl.col("amplitude") / pl.col("prev_amplitude")) * 100)

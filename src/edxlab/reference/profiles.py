@@ -135,7 +135,7 @@ def validate_limits(raw: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[Is
         if col not in raw.columns:
             issues.append(Issue(file, None, col, None, "error",
                                 f'column "{col}" is missing; a profile needs the columns '
-                                + ", ".join(REQUIRED), "profile.column"))
+                                + ", ".join(REQUIRED) + ".", "profile.column"))
     if issues:
         _raise(issues, file)
     for col in raw.columns:
