@@ -8,6 +8,7 @@ Every :class:`~edxlab.errors.EdxlabError` is translated once, in :func:`main`:
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -67,6 +68,26 @@ def validate(
     if any(i.severity == "error" for i in issues):
         raise typer.Exit(1)
 
+
+
+# --- web (edxlab.web) -------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    db: Path = typer.Option(..., "--db", help="Project database (DuckDB file); created when absent."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; other than loopback exposes patient data to the network."),
+    token: str | None = typer.Option(None, "--token", envvar="EDXLAB_TOKEN", help="Require this access token (Bearer header or the sign-in form)."),
+    read_only: bool = typer.Option(False, "--read-only", help="Open the database read-only; disable import."),
+    max_upload_mb: float = typer.Option(50.0, "--max-upload-mb", min=0.001, help="Largest upload accepted, in MB."),
+) -> None:
+    """Serve the local web app: import, browse patients and studies, cohort, reports."""
+    from edxlab.web.config import WebConfig
+    from edxlab.web.serve import serve as run
+
+    run(WebConfig(db=db, token=token or None, read_only=read_only, max_upload_mb=max_upload_mb,
+                  host=host, port=port))
 
 
 def main(argv: list[str] | None = None) -> int:
