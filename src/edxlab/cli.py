@@ -41,6 +41,54 @@ def _root(
 # web/). Keep each command a thin parser.
 # ---------------------------------------------------------------------------------------------
 
+# --- foundation: validate, import, export, demo (edxlab.io, edxlab.store) ---------------------
+
+
+@app.command()
+def validate(
+    dataset: str = typer.Argument(..., help="Folder of CSV files, .xlsx workbook or .json file."),
+    format: str = typer.Option("text", "--format", help="Output: text (a table) or json."),
+) -> None:
+    """Check a dataset and list every problem (file, row, column, value, message)."""
+    from edxlab.io import validate_dataset
+    from edxlab.io.report import issues_json, issues_summary, issues_table
+
+    if format not in ("text", "json"):
+        raise typer.BadParameter("accepted: text, json", param_hint="--format")
+    issues = validate_dataset(dataset)
+    if format == "json":
+        typer.echo(issues_json(issues))
+    else:
+        from rich.console import Console
+
+        console = Console()
+        if issues:
+            console.print(issues_table(issues, f"Problems in {dataset}"))
+        console.print(issues_summary(issues))
+    if any(i.severity == "error" for i in issues):
+        raise typer.Exit(1)
+
+
+
+# --- ncs: interpretation (edxlab.interpret) ---------------------------------------------------
+
+
+@app.command()
+def interpret(
+    dataset: Path | None = typer.Argument(None, help="Dataset: folder of CSV files, .xlsx or .json."),
+    out: Path = typer.Option(..., "--out", help="Folder for nerve_findings.csv, study_findings.csv, ..."),
+    db: Path | None = typer.Option(None, "--db", help="Read the dataset from this project database (and store the findings there)."),
+    profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: a name (see --list-profiles) or a lab's own .csv/.toml file."),
+    criteria: str | None = typer.Option(None, "--criteria", help="Demyelination criteria set: aan_1991, efns_pns_2010 (default), ean_pns_2021."),
+    temperature_correction: bool = typer.Option(False, "--temperature-correction", help="Correct latencies and velocities of cold limbs instead of leaving them uninterpreted."),
+) -> None:
+    """Interpret nerve conductions (and needle EMG): findings a neurophysiologist would sign."""
+    from edxlab.interpret_run import run_interpret
+
+    for path in run_interpret(dataset, out, db=db, profile=profile, criteria=criteria,
+                              temperature_correction=temperature_correction):
+        typer.echo(f"Wrote {path}")
+
 
 # --- web (edxlab.web) -------------------------------------------------------------------------
 
