@@ -8,6 +8,7 @@ Every :class:`~edxlab.errors.EdxlabError` is translated once, in :func:`main`:
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -39,6 +40,74 @@ def _root(
 # the work (io/store for validate/import/export, interpret/, cohort/, synth/, report/, signal/,
 # web/). Keep each command a thin parser.
 # ---------------------------------------------------------------------------------------------
+
+# --- foundation: validate, import, export, demo (edxlab.io, edxlab.store) ---------------------
+
+
+@app.command()
+def validate(
+    dataset: str = typer.Argument(..., help="Folder of CSV files, .xlsx workbook or .json file."),
+    format: str = typer.Option("text", "--format", help="Output: text (a table) or json."),
+) -> None:
+    """Check a dataset and list every problem (file, row, column, value, message)."""
+    from edxlab.io import validate_dataset
+    from edxlab.io.report import issues_json, issues_summary, issues_table
+
+    if format not in ("text", "json"):
+        raise typer.BadParameter("accepted: text, json", param_hint="--format")
+    issues = validate_dataset(dataset)
+    if format == "json":
+        typer.echo(issues_json(issues))
+    else:
+        from rich.console import Console
+
+        console = Console()
+        if issues:
+            console.print(issues_table(issues, f"Problems in {dataset}"))
+        console.print(issues_summary(issues))
+    if any(i.severity == "error" for i in issues):
+        raise typer.Exit(1)
+
+
+
+# --- ncs: interpretation (edxlab.interpret) ---------------------------------------------------
+
+
+@app.command()
+def interpret(
+    dataset: Path | None = typer.Argument(None, help="Dataset: folder of CSV files, .xlsx or .json."),
+    out: Path = typer.Option(..., "--out", help="Folder for nerve_findings.csv, study_findings.csv, ..."),
+    db: Path | None = typer.Option(None, "--db", help="Read the dataset from this project database (and store the findings there)."),
+    profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: a name (see --list-profiles) or a lab's own .csv/.toml file."),
+    criteria: str | None = typer.Option(None, "--criteria", help="Demyelination criteria set: aan_1991, efns_pns_2010 (default), ean_pns_2021."),
+    temperature_correction: bool = typer.Option(False, "--temperature-correction", help="Correct latencies and velocities of cold limbs instead of leaving them uninterpreted."),
+) -> None:
+    """Interpret nerve conductions (and needle EMG): findings a neurophysiologist would sign."""
+    from edxlab.interpret_run import run_interpret
+
+    for path in run_interpret(dataset, out, db=db, profile=profile, criteria=criteria,
+                              temperature_correction=temperature_correction):
+        typer.echo(f"Wrote {path}")
+
+
+# --- web (edxlab.web) -------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    db: Path = typer.Option(..., "--db", help="Project database (DuckDB file); created when absent."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; other than loopback exposes patient data to the network."),
+    token: str | None = typer.Option(None, "--token", envvar="EDXLAB_TOKEN", help="Require this access token (Bearer header or the sign-in form)."),
+    read_only: bool = typer.Option(False, "--read-only", help="Open the database read-only; disable import."),
+    max_upload_mb: float = typer.Option(50.0, "--max-upload-mb", min=0.001, help="Largest upload accepted, in MB."),
+) -> None:
+    """Serve the local web app: import, browse patients and studies, cohort, reports."""
+    from edxlab.web.config import WebConfig
+    from edxlab.web.serve import serve as run
+
+    run(WebConfig(db=db, token=token or None, read_only=read_only, max_upload_mb=max_upload_mb,
+                  host=host, port=port))
 
 
 # --- signal: raw needle EMG (edxlab.signal) -------------------------------------------------
