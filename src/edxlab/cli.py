@@ -90,6 +90,56 @@ def interpret(
         typer.echo(f"Wrote {path}")
 
 
+# --- cohort: cohort analysis and reports (edxlab.cohort, edxlab.report) -----------------------
+
+
+@app.command()
+def cohort(
+    db: Path = typer.Option(..., "--db", help="Project database (DuckDB file) with the imported dataset."),
+    out: Path = typer.Option(..., "--out", help="Folder for patient_findings.csv, cohort_summary.csv, the report ..."),
+    date_from: str | None = typer.Option(None, "--from", help="First date of the EDX window (YYYY-MM-DD)."),
+    date_to: str | None = typer.Option(None, "--to", help="Last date of the EDX window (YYYY-MM-DD)."),
+    require: str = typer.Option("emg,ncs", "--require", help="Tests the index study must have: emg, ncs, fwaves, blink (comma-separated)."),
+    exclude_mogad: bool = typer.Option(False, "--exclude-mogad", help="Exclude patients meeting the MOGAD 2023 criteria."),
+    ci: str = typer.Option("wilson", "--ci", help="Confidence intervals: wilson or clopper-pearson."),
+    min_cell: int = typer.Option(0, "--min-cell", min=0, help="Suppress counts between 1 and N-1 (e.g. 5 for tables leaving the research team)."),
+) -> None:
+    """Select the NMOSD cohort (IPND 2015), count the EDX findings with 95% CIs, write the report."""
+    from edxlab.cohort.command import print_cohort_summary, run_cohort_command, settings_from_options
+
+    settings = settings_from_options(date_from, date_to, require, exclude_mogad, ci, min_cell)
+    result, paths = run_cohort_command(db, out, settings)
+    print_cohort_summary(result)
+    typer.echo(f"Wrote {len(paths)} files to {out} (report: {paths['html']})")
+
+
+@app.command()
+def report(
+    kind: str = typer.Argument(..., help="study (per-study EDX reports) or cohort (the cohort report)."),
+    db: Path = typer.Option(..., "--db", help="Project database (DuckDB file)."),
+    out: Path = typer.Option(..., "--out", help="Output folder."),
+    study: list[str] = typer.Option([], "--study", help="Study id (repeat for several); default: every study."),
+    date_from: str | None = typer.Option(None, "--from", help="Cohort report: first date of the EDX window."),
+    date_to: str | None = typer.Option(None, "--to", help="Cohort report: last date of the EDX window."),
+    require: str = typer.Option("emg,ncs", "--require", help="Cohort report: tests of the index study."),
+    exclude_mogad: bool = typer.Option(False, "--exclude-mogad", help="Cohort report: exclude MOGAD."),
+    ci: str = typer.Option("wilson", "--ci", help="Cohort report: wilson or clopper-pearson."),
+    min_cell: int = typer.Option(0, "--min-cell", min=0, help="Cohort report: small-cell suppression."),
+) -> None:
+    """Write printable per-study EDX reports, or the cohort report (HTML, XLSX, DOCX, figures)."""
+    from edxlab.cohort.command import run_cohort_command, run_study_report_command, settings_from_options
+
+    if kind == "study":
+        paths = run_study_report_command(db, out, list(study))
+        typer.echo(f"Wrote {len(paths)} study report(s) to {out}")
+    elif kind == "cohort":
+        settings = settings_from_options(date_from, date_to, require, exclude_mogad, ci, min_cell)
+        _, paths = run_cohort_command(db, out, settings)
+        typer.echo(f"Wrote the cohort report {paths['html']}")
+    else:
+        raise typer.BadParameter("accepted: study, cohort", param_hint="KIND")
+
+
 # --- web (edxlab.web) -------------------------------------------------------------------------
 
 
