@@ -329,9 +329,12 @@ def test_height_adjusts_f_wave_limits():
 
 def test_distance_differing_from_the_reference_technique_is_flagged():
     rows = replace(normal_rows(), "median", "motor", "R", [mot("median", "R", "wrist", 4.6, 9.0, 90.0)])
+    rows = replace(rows, "ulnar", "motor", "R", [mot("ulnar", "R", "wrist", 2.8, 10.0, 80.0)])
     _, s, n = run(rows, NORMAL_F)
     med = n[("median", "motor", "R")]
     assert (med["distance_flag"], med["reference_distance_mm"]) == (True, 70.0)
+    # flagged too, but normal: not repeated in the summary
+    assert n[("ulnar", "motor", "R")]["distance_flag"] is True
     assert "distance 90 mm differs from the reference technique's 70 mm" in med["evidence"]
     assert s["ncs_summary"].endswith(
         "Distal latencies were recorded over distances other than the reference technique's for "

@@ -224,7 +224,8 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pl.concat_str([pl.col("nerve"), pl.col("side")], separator=":").unique().sort()
         .alias("cranial_neuropathies"))
     n_les = lesions.group_by("study_id").agg(pl.len().alias("n_lesions"))
-    tech = w.filter(pl.col("distance_flag")).sort(NERVE_KEY).group_by("study_id").agg(
+    # the summary mentions a technique difference where it matters: an abnormal distal latency
+    tech = w.filter(pl.col("distance_flag") & pl.col("distal_latency_abnormal")).sort(NERVE_KEY).group_by("study_id").agg(
         pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
                        pl.col("nerve").str.replace_all("_", " "), pl.lit(" "), pl.col("modality"),
                        pl.lit(" ("), pl.col("distance_mm").round(0).cast(pl.Int64).cast(pl.String),
