@@ -105,8 +105,9 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     segs = segment_findings(rows, m, cset, set_name)
     w = nerve_patterns(m, segs, rows, cset, set_name)
     nt = nerve_table().select("nerve", "parent", "distal_site")
+    # sorted once: every aggregation below keeps this order, so texts are deterministic
     w = w.join(nt.select("nerve", "parent"), on="nerve", how="left").with_columns(
-        pl.col("parent").fill_null(pl.col("nerve")))
+        pl.col("parent").fill_null(pl.col("nerve"))).sort(NERVE_KEY)
 
     # focal lesions localized by the data
     cts = carpal_tunnel(w)
@@ -132,7 +133,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pl.len().alias("n_sensory"), pl.col("abnormal").any().alias("sensory_abnormal"))
     w = w.join(sens, on="study_id", how="left").join(
         localized_keys.with_columns(_loc=pl.lit(True)), on=["study_id", "parent", "side"],
-        how="left")
+        how="left").sort(NERVE_KEY)
     sensory_normal = (pl.col("n_sensory").fill_null(0) > 0) & ~pl.col("sensory_abnormal").fill_null(False)
     w = w.with_columns(
         preganglionic=(
@@ -168,7 +169,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .join(nerve_severity(w), on=["study_id", "parent", "side"], how="left")
         .with_columns(sev=pl.col("nerve_severity").fill_null("mild"))
     )
-    nl = cand.group_by("study_id", "parent", "side").agg(
+    nl = cand.sort(NERVE_KEY).group_by("study_id", "parent", "side").agg(
         (pl.col("axon") & (pl.col("modality") == "motor")).any().alias("mot"),
         (pl.col("axon") & (pl.col("modality") != "motor")).any().alias("sen"),
         pl.col("sens_marked").any().alias("marked"),

@@ -162,7 +162,7 @@ def segment_mononeuropathies(w: pl.DataFrame, segs: pl.DataFrame) -> pl.DataFram
     foc = segs.filter(pl.col("focal"))
     sev = nerve_severity(w).rename({"parent": "nerve"})
     d = (
-        foc.join(sev, on=["study_id", "nerve", "side"], how="left")
+        foc.join(sev, on=["study_id", "nerve", "side"], how="left").sort([*NERVE_KEY, "seg"])
         .with_columns(sev=pl.when((pl.col("nerve_severity").fill_null("mild") == "mild")
                                   & (pl.col("drop_pct") >= 50).fill_null(False))
                       .then(pl.lit("moderate")).otherwise(pl.col("nerve_severity").fill_null("mild")))
@@ -342,7 +342,8 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
           .join(nt, on="nerve", how="left")
           .join(excluded.select("study_id", "parent", "side").unique()
                 .with_columns(_exc=pl.lit(True)), on=["study_id", "parent", "side"], how="left")
-          .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null()))
+          .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null())
+          .sort(NERVE_KEY))
     req = dsp["required_nerve"]
     per = nw.group_by("study_id").agg(
         pl.col("parent").filter(pl.col("gen")).n_unique().alias("n_nerves"),
