@@ -116,6 +116,10 @@ def regions_figure(summary: pl.DataFrame, title_note: str = "") -> Figure:
     return fig
 
 
+#: At most this many patient rows in the segment map.
+MAX_MAP_ROWS = 80
+
+
 def segment_map_figure(patients: pl.DataFrame, lesion_spans: pl.DataFrame | None, title_note: str = "") -> Figure:
     """One row per patient with denervation or a cord lesion, one column per segment C1-S2.
 
@@ -129,6 +133,8 @@ def segment_map_figure(patients: pl.DataFrame, lesion_spans: pl.DataFrame | None
     if lesion_spans is not None and not lesion_spans.is_empty():
         labels += [lab for lab in lesion_spans["label"].unique(maintain_order=True).to_list() if lab not in labels]
     labels = sorted(labels)
+    if len(labels) > MAX_MAP_ROWS:  # large cohorts: the patients with denervation only
+        labels = sorted(rows["label"].to_list())[:MAX_MAP_ROWS]
     height = max(2.0, 0.22 * len(labels) + 1.3)
     fig, ax = plt.subplots(figsize=(8.0, height))
     ypos = {lab: i for i, lab in enumerate(labels)}
@@ -140,6 +146,8 @@ def segment_map_figure(patients: pl.DataFrame, lesion_spans: pl.DataFrame | None
             b = _SEG_INDEX.get(r["seg_to"], len(MAP_SEGMENTS) - 1)
             ax.add_patch(Rectangle((a - 0.5, ypos[r["label"]] - 0.4), b - a + 1, 0.8, color=COLORS["lesion"], lw=0))
     for r in rows.iter_rows(named=True):
+        if r["label"] not in ypos:
+            continue
         segs = [s for s in r["denervation_segments"] if s in _SEG_INDEX]
         filled = bool(r.get("lmn_involvement"))
         ax.scatter(
@@ -159,8 +167,8 @@ def segment_map_figure(patients: pl.DataFrame, lesion_spans: pl.DataFrame | None
         plt.Line2D([], [], marker="o", ls="", color=COLORS["denervated"], label="denervated segment, not explained by NCS"),
         plt.Line2D([], [], marker="o", ls="", mfc="none", color=COLORS["denervated"], label="denervated segment, explained by NCS"),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(labels) > 8 else -0.3), ncol=3, frameon=False, fontsize=7)
-    ax.set_title("Segment map: denervated segments over MRI lesion spans" + (f" - {title_note}" if title_note else ""), loc="left")
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, fontsize=7)
+    ax.set_title("Segment map: denervated segments over MRI lesion spans" + (f" - {title_note}" if title_note else ""), loc="left", pad=18)
     fig.tight_layout()
     return fig
 
