@@ -66,6 +66,14 @@ def prevalence_figure(summary: pl.DataFrame, ci_method: str = "wilson", title_no
     rows = {r["measure"]: r for r in summary.iter_rows(named=True)}
     measures = [m for m in PUBLISHED_MEASURES if m in rows]
     fig, ax = plt.subplots(figsize=(7.0, 0.55 * len(measures) + 1.2))
+    labelled = set()
+
+    def label(who: str, text: str) -> str | None:
+        if who in labelled:
+            return None
+        labelled.add(who)
+        return text
+
     for i, m in enumerate(measures):
         y = len(measures) - 1 - i
         r = rows[m]
@@ -73,21 +81,21 @@ def prevalence_figure(summary: pl.DataFrame, ci_method: str = "wilson", title_no
             ax.errorbar(
                 r["percent"], y + 0.15,
                 xerr=[[r["percent"] - r["ci_low"]], [r["ci_high"] - r["percent"]]],
-                fmt="o", color=COLORS["edxlab"], capsize=3, label="edxlab (this cohort)" if i == 0 else None,
+                fmt="o", color=COLORS["edxlab"], capsize=3, label=label("ours", "edxlab (this cohort)"),
             )
         n, N = HE2022[m]
         p = Proportion(m, n, N, ci_method)
         lo, hi = p.ci
         ax.errorbar(
             p.percent, y - 0.15, xerr=[[p.percent - lo], [hi - p.percent]],
-            fmt="s", color=COLORS["published"], capsize=3, label="He et al. 2022 (n = 59)" if i == 0 else None,
+            fmt="s", color=COLORS["published"], capsize=3, label=label("pub", "He et al. 2022 (n = 59)"),
         )
     ax.set_yticks(range(len(measures)))
     ax.set_yticklabels([MEASURE_LABELS[m] for m in reversed(measures)])
     ax.set_xlabel(f"Patients (%), 95% CI ({'Wilson' if ci_method == 'wilson' else 'Clopper-Pearson'})")
     ax.set_xlim(0, max(40.0, ax.get_xlim()[1]))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.55 * len(measures) + 1.2) - 0.12), ncol=2, frameon=False)
-    ax.set_title("Prevalence of EDX findings" + (f" - {title_note}" if title_note else ""), loc="left")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False)
+    ax.set_title("Prevalence of EDX findings" + (f" - {title_note}" if title_note else ""), loc="left", pad=20)
     fig.tight_layout()
     return fig
 
