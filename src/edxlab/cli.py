@@ -41,6 +41,34 @@ def _root(
 # web/). Keep each command a thin parser.
 # ---------------------------------------------------------------------------------------------
 
+# --- foundation: validate, import, export, demo (edxlab.io, edxlab.store) ---------------------
+
+
+@app.command()
+def validate(
+    dataset: str = typer.Argument(..., help="Folder of CSV files, .xlsx workbook or .json file."),
+    format: str = typer.Option("text", "--format", help="Output: text (a table) or json."),
+) -> None:
+    """Check a dataset and list every problem (file, row, column, value, message)."""
+    from edxlab.io import validate_dataset
+    from edxlab.io.report import issues_json, issues_summary, issues_table
+
+    if format not in ("text", "json"):
+        raise typer.BadParameter("accepted: text, json", param_hint="--format")
+    issues = validate_dataset(dataset)
+    if format == "json":
+        typer.echo(issues_json(issues))
+    else:
+        from rich.console import Console
+
+        console = Console()
+        if issues:
+            console.print(issues_table(issues, f"Problems in {dataset}"))
+        console.print(issues_summary(issues))
+    if any(i.severity == "error" for i in issues):
+        raise typer.Exit(1)
+
+
 
 # --- web (edxlab.web) -------------------------------------------------------------------------
 
