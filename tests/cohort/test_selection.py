@@ -81,11 +81,11 @@ def test_require_emg_only(cohort):
 def test_clinical_lmn_signs_and_edx_recommended(cohort):
     ds, sf = cohort
     rows = _by_patient(select_cohort(ds, sf, CohortSettings()))
-    assert rows["p2"]["lmn_suspected"]  # reflex grade 1
-    assert rows["p5"]["lmn_suspected"]  # EDX indication: atrophy
-    assert rows["p5"]["edx_recommended"]  # ... and never had EMG with NCS
-    assert rows["p2"]["edx_recommended"] is False
-    assert rows["p4"]["lmn_suspected"] is False  # weakness alone is not an LMN sign
+    assert rows["p2"]["lmn_suspected"] is True  # biceps reflex grade 1
+    assert rows["p2"]["lmn_signs"] == "reflex biceps reflex grade 1 (C5;C6) right"
+    assert rows["p2"]["edx_recommended"] is False  # the undated sign: any study counts
+    assert rows["p5"]["lmn_suspected"] is False  # weakness alone is not an LMN sign
+    assert rows["p1"]["lmn_suspected"] is None  # no examination recorded
 
 
 def test_settings_errors():

@@ -106,3 +106,12 @@ def test_cohort_csvs(report):
     pf = pl.read_csv(out / "patient_findings.csv")
     assert pf.columns[:8] == ["patient_id", "included", "exclusion_reason", "nmosd_criteria", "mogad", "lmn_suspected", "edx_recommended", "index_study_id"]
     assert pf.filter(pl.col("patient_id") == "p1")["denervation_segments"].to_list() == ["C6;C7"]
+
+
+def test_mri_spans_mapped_to_cord_segments():
+    from edxlab.report.cohort_report import mri_segment_spans
+
+    ds, _ = small_cohort()
+    spans = {r["patient_id"]: (r["seg_from"], r["seg_to"]) for r in mri_segment_spans(ds).iter_rows(named=True)}
+    assert spans["p1"] == ("C4", "C8")  # vertebral C3-C7: segment = vertebra + 1
+    assert spans["p6"] == ("T8", "T11")  # vertebral T6-T9: rule of 2

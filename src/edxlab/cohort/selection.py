@@ -128,30 +128,16 @@ def index_studies(ds: Dataset, settings: CohortSettings) -> pl.DataFrame:
 
 
 def clinical_lmn_signs(ds: Dataset) -> pl.DataFrame:
-    """patient_id -> lmn_suspected: atrophy, fasciculations or a reduced/absent tendon reflex
-    (NINDS grade 0-1) on examination, or an EDX indication of atrophy, hyporeflexia or
-    fasciculations (the trigger for EDX in He et al. 2022)."""
-    signs = ds["signs"]
-    sign_hit = (
-        signs.filter(
-            pl.col("sign").is_in(["atrophy", "fasciculation"])
-            | ((pl.col("sign") == "reflex") & (pl.col("grade") <= 1))
-        )
-        .select("patient_id")
-        .unique()
-    )
-    ind_hit = (
-        ds.studies.filter(
-            pl.col("indication").list.set_intersection(pl.lit(["atrophy", "hyporeflexia", "fasciculations"])).list.len() > 0
-        )
-        .select("patient_id")
-        .unique()
-    )
-    hits = pl.concat([sign_hit, ind_hit]).unique().with_columns(lmn_suspected=pl.lit(True))
-    return (
-        ds.patients.select("patient_id")
-        .join(hits, on="patient_id", how="left")
-        .with_columns(pl.col("lmn_suspected").fill_null(False))
+    """patient_id -> lmn_suspected, edx_recommended, lmn_signs, umn_signs (null without a signs
+    row), from :func:`edxlab.interpret.signs.patient_signs` with the EMG criteria."""
+    from edxlab.interpret.signs import patient_signs
+    from edxlab.reference.emg_criteria import load_emg_criteria
+
+    per = patient_signs(ds["signs"], ds.studies, load_emg_criteria())
+    return ds.patients.select("patient_id").join(
+        per.select("patient_id", "lmn_suspected", "edx_recommended", "lmn_signs", "umn_signs"),
+        on="patient_id",
+        how="left",
     )
 
 
@@ -278,10 +264,8 @@ def select_cohort(ds: Dataset, study_findings: pl.DataFrame | None, settings: Co
     )
 
     sf = _flag_columns(study_findings).rename({"study_id": "index_study_id"})
-    no_study_with_both = pl.col("index_study_id").is_null()
     pf = (
         base.join(sf, on="index_study_id", how="left")
-        .with_columns(edx_recommended=pl.col("lmn_suspected") & no_study_with_both)
         .select(
             "patient_id",
             "included",
@@ -298,6 +282,8 @@ def select_cohort(ds: Dataset, study_findings: pl.DataFrame | None, settings: Co
             "mog_result",
             "mogad_evidence",
             "red_flags",
+            "lmn_signs",
+            "umn_signs",
         )
         .sort("patient_id")
     )

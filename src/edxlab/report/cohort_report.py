@@ -44,6 +44,21 @@ class ReportOptions:
     lesion_spans: pl.DataFrame | None = None
 
 
+def mri_segment_spans(ds) -> pl.DataFrame:
+    """patient_id, seg_from, seg_to: every spinal cord MRI lesion as the cord segments it covers
+    (vertebral levels mapped by :func:`edxlab.interpret.mri.cord_spans`, without the margin)."""
+    from edxlab.interpret.mri import cord_spans
+    from edxlab.reference.emg_criteria import load_emg_criteria
+
+    spans = cord_spans(ds["mri"], load_emg_criteria())
+    parts = pl.col("cord_segments").str.split("-")
+    return spans.select(
+        "patient_id",
+        parts.list.first().alias("seg_from"),
+        parts.list.last().alias("seg_to"),
+    )
+
+
 def _fmt_p(p: float | None) -> str:
     if p is None:
         return ""
