@@ -70,6 +70,26 @@ def validate(
 
 
 
+# --- ncs: interpretation (edxlab.interpret) ---------------------------------------------------
+
+
+@app.command()
+def interpret(
+    dataset: Path | None = typer.Argument(None, help="Dataset: folder of CSV files, .xlsx or .json."),
+    out: Path = typer.Option(..., "--out", help="Folder for nerve_findings.csv, study_findings.csv, ..."),
+    db: Path | None = typer.Option(None, "--db", help="Read the dataset from this project database (and store the findings there)."),
+    profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: a name (see --list-profiles) or a lab's own .csv/.toml file."),
+    criteria: str | None = typer.Option(None, "--criteria", help="Demyelination criteria set: aan_1991, efns_pns_2010 (default), ean_pns_2021."),
+    temperature_correction: bool = typer.Option(False, "--temperature-correction", help="Correct latencies and velocities of cold limbs instead of leaving them uninterpreted."),
+) -> None:
+    """Interpret nerve conductions (and needle EMG): findings a neurophysiologist would sign."""
+    from edxlab.interpret_run import run_interpret
+
+    for path in run_interpret(dataset, out, db=db, profile=profile, criteria=criteria,
+                              temperature_correction=temperature_correction):
+        typer.echo(f"Wrote {path}")
+
+
 # --- web (edxlab.web) -------------------------------------------------------------------------
 
 
