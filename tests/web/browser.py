@@ -33,11 +33,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(config: WebConfig):
-    """Serve ``create_app(config)`` with uvicorn in a thread; yield its base URL."""
+def running_server(config: WebConfig, prepare=None):
+    """Serve ``create_app(config)`` with uvicorn in a thread; yield its base URL.
+
+    ``prepare(app)``, when given, runs before the server starts."""
     import uvicorn
 
     app = create_app(config)
+    if prepare is not None:
+        prepare(app)
     server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port,
                                            access_log=False, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

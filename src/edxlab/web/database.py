@@ -2,8 +2,7 @@
 
 DuckDB allows one writing process per file; the server is that process. Page handlers read
 through their own cursor (a snapshot: a running import never blocks them and they never see it
-half done); imports run one at a time under :attr:`Database.write_lock`. After each import the
-:attr:`generation` counter moves on, so cached page data knows it is stale.
+half done); imports run one at a time under :attr:`Database.write_lock`.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ class Database:
         except duckdb.Error as exc:
             raise StoreError(f"Cannot open the database {self.path}: {exc}") from None
         self.write_lock = threading.Lock()
-        self.generation = 0
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -50,7 +48,6 @@ class Database:
                 yield cursor
             finally:
                 cursor.close()
-                self.generation += 1
 
     def close(self) -> None:
         self._con.close()
