@@ -69,6 +69,47 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_(
+    dataset: str = typer.Argument(..., help="Folder of CSV files, .xlsx workbook or .json file."),
+    db: str = typer.Option(..., "--db", help="The edxlab database file (created when absent)."),
+    pseudonymize: str = typer.Option(None, "--pseudonymize", metavar="KEYFILE",
+                                     help="Replace identifiers by keyed HMAC-SHA256 pseudonyms."),
+    shift_dates: bool = typer.Option(False, "--shift-dates",
+                                     help="With --pseudonymize: move each patient's dates."),
+) -> None:
+    """Validate a dataset and import it into the database (all or nothing)."""
+    from edxlab.store.console import run_import
+
+    run_import(dataset, db, pseudonymize, shift_dates)
+
+
+@app.command()
+def export(
+    db: str = typer.Option(..., "--db", help="The edxlab database file."),
+    out: str = typer.Option(..., "--out", help="Output folder (csv, parquet) or file/folder."),
+    format: str = typer.Option("csv", "--format", help="csv, xlsx, json or parquet."),
+    pseudonymize: str = typer.Option(None, "--pseudonymize", metavar="KEYFILE",
+                                     help="Replace identifiers by keyed HMAC-SHA256 pseudonyms."),
+    shift_dates: bool = typer.Option(False, "--shift-dates",
+                                     help="With --pseudonymize: move each patient's dates."),
+) -> None:
+    """Write the database's dataset in the interchange format."""
+    from edxlab.store.console import run_export
+
+    run_export(db, out, format, pseudonymize, shift_dates)
+
+
+@app.command()
+def demo(
+    out: str = typer.Option("edxlab-demo", "--out", help="Folder for the demo database."),
+) -> None:
+    """Import the bundled example dataset into a fresh database and show what it holds."""
+    from edxlab.store.console import run_demo
+
+    run_demo(out)
+
+
 
 # --- ncs: interpretation (edxlab.interpret) ---------------------------------------------------
 
@@ -90,6 +131,56 @@ def interpret(
         typer.echo(f"Wrote {path}")
 
 
+# --- cohort: cohort analysis and reports (edxlab.cohort, edxlab.report) -----------------------
+
+
+@app.command()
+def cohort(
+    db: Path = typer.Option(..., "--db", help="Project database (DuckDB file) with the imported dataset."),
+    out: Path = typer.Option(..., "--out", help="Folder for patient_findings.csv, cohort_summary.csv, the report ..."),
+    date_from: str | None = typer.Option(None, "--from", help="First date of the EDX window (YYYY-MM-DD)."),
+    date_to: str | None = typer.Option(None, "--to", help="Last date of the EDX window (YYYY-MM-DD)."),
+    require: str = typer.Option("emg,ncs", "--require", help="Tests the index study must have: emg, ncs, fwaves, blink (comma-separated)."),
+    exclude_mogad: bool = typer.Option(False, "--exclude-mogad", help="Exclude patients meeting the MOGAD 2023 criteria."),
+    ci: str = typer.Option("wilson", "--ci", help="Confidence intervals: wilson or clopper-pearson."),
+    min_cell: int = typer.Option(0, "--min-cell", min=0, help="Suppress counts between 1 and N-1 (e.g. 5 for tables leaving the research team)."),
+) -> None:
+    """Select the NMOSD cohort (IPND 2015), count the EDX findings with 95% CIs, write the report."""
+    from edxlab.cohort.command import print_cohort_summary, run_cohort_command, settings_from_options
+
+    settings = settings_from_options(date_from, date_to, require, exclude_mogad, ci, min_cell)
+    result, paths = run_cohort_command(db, out, settings)
+    print_cohort_summary(result)
+    typer.echo(f"Wrote {len(paths)} files to {out} (report: {paths['html']})")
+
+
+@app.command()
+def report(
+    kind: str = typer.Argument(..., help="study (per-study EDX reports) or cohort (the cohort report)."),
+    db: Path = typer.Option(..., "--db", help="Project database (DuckDB file)."),
+    out: Path = typer.Option(..., "--out", help="Output folder."),
+    study: list[str] = typer.Option([], "--study", help="Study id (repeat for several); default: every study."),
+    date_from: str | None = typer.Option(None, "--from", help="Cohort report: first date of the EDX window."),
+    date_to: str | None = typer.Option(None, "--to", help="Cohort report: last date of the EDX window."),
+    require: str = typer.Option("emg,ncs", "--require", help="Cohort report: tests of the index study."),
+    exclude_mogad: bool = typer.Option(False, "--exclude-mogad", help="Cohort report: exclude MOGAD."),
+    ci: str = typer.Option("wilson", "--ci", help="Cohort report: wilson or clopper-pearson."),
+    min_cell: int = typer.Option(0, "--min-cell", min=0, help="Cohort report: small-cell suppression."),
+) -> None:
+    """Write printable per-study EDX reports, or the cohort report (HTML, XLSX, DOCX, figures)."""
+    from edxlab.cohort.command import run_cohort_command, run_study_report_command, settings_from_options
+
+    if kind == "study":
+        paths = run_study_report_command(db, out, list(study))
+        typer.echo(f"Wrote {len(paths)} study report(s) to {out}")
+    elif kind == "cohort":
+        settings = settings_from_options(date_from, date_to, require, exclude_mogad, ci, min_cell)
+        _, paths = run_cohort_command(db, out, settings)
+        typer.echo(f"Wrote the cohort report {paths['html']}")
+    else:
+        raise typer.BadParameter("accepted: study, cohort", param_hint="KIND")
+
+
 # --- web (edxlab.web) -------------------------------------------------------------------------
 
 
@@ -108,6 +199,63 @@ def serve(
 
     run(WebConfig(db=db, token=token or None, read_only=read_only, max_upload_mb=max_upload_mb,
                   host=host, port=port))
+
+
+# --- signal: raw needle EMG (edxlab.signal) -------------------------------------------------
+signal_app = typer.Typer(help="Raw needle EMG recordings: spontaneous activity, MUAP trains, classification.",
+                         no_args_is_help=True)
+app.add_typer(signal_app, name="signal")
+
+
+@signal_app.command("analyze")
+def signal_analyze(
+    file: str = typer.Argument(..., help="Recording: WFDB (.hea/.dat/.bin), EDF/EDF+/BDF, WAV or CSV."),
+    out: str = typer.Option(..., "--out", help="Folder for units.csv, discharges.csv, spontaneous.csv, summary.json, figure.png."),
+    muscle: str = typer.Option(None, "--muscle", help="Muscle code (e.g. biceps_brachii, tibialis_anterior)."),
+    age: float = typer.Option(None, "--age", help="Age in years (reference values are age-adjusted)."),
+    activation: str = typer.Option(None, "--activation", help="rest (spontaneous activity) or minimal (MUAPs; default)."),
+    format: str = typer.Option(None, "--format", help="wfdb, edf, wav or csv (default: from the extension)."),
+    channel: str = typer.Option(None, "--channel", help="Channel name or number (default: the first)."),
+) -> None:
+    """Analyse one needle EMG recording and write its results to --out."""
+    from edxlab.signal.analyze import analyze_file, write_outputs
+
+    a = analyze_file(file, muscle=muscle, age=age, activation=activation, format=format, channel=channel)
+    write_outputs(a, out)
+    s = a.summary
+    typer.echo(f"{s['file']}: {s['classification']} ({a.units.height} motor units, activation {a.activation})")
+    for r in s["reasons"]:
+        typer.echo(f"  - {r}")
+    if s["spontaneous"].get("assessed"):
+        typer.echo(f"  spontaneous activity grade {s['spontaneous']['grade']}: {s['spontaneous']['counts']}")
+    if s["clipped_samples"]:
+        typer.echo(f"  warning: {s['clipped_samples']} clipped samples")
+    typer.echo(f"Results written to {out}")
+
+
+@signal_app.command("score")
+def signal_score(
+    file: str = typer.Argument(..., help="Recording to decompose."),
+    annotations: str = typer.Option(..., "--annotations", help="Expert EMGlab annotation file (.eaf)."),
+    format: str = typer.Option(None, "--format", help="wfdb, edf, wav or csv (default: from the extension)."),
+) -> None:
+    """Compare the decomposition of FILE with an expert's discharge annotations (precision, recall, F1)."""
+    from edxlab.signal.analyze import analyze_file
+    from edxlab.signal.readers import read_eaf
+    from edxlab.signal.score import score_units
+
+    expert = read_eaf(annotations)
+    a = analyze_file(file, format=format, activation="minimal")
+    rows, pooled = score_units(expert, a.decomposition.trains())
+    typer.echo("expert_unit  detected_unit  n_expert  n_detected  matched  precision  recall  f1")
+    for r in rows:
+        p = "-" if r["precision"] is None else f"{r['precision']:.3f}"
+        d = "-" if r["detected_unit"] is None else str(r["detected_unit"])
+        typer.echo(f"{r['expert_unit']:>11}  {d:>13}  {r['n_expert']:>8}  {r['n_detected']:>10}  {r['matched']:>7}  "
+                   f"{p:>9}  {r['recall']:.3f}  {r['f1']:.3f}")
+    typer.echo(f"pooled: precision {pooled['precision']:.3f}  recall {pooled['recall']:.3f}  F1 {pooled['f1']:.3f}  "
+               f"({pooled['matched']} of {pooled['n_expert']} expert discharges matched; "
+               f"{pooled['unmatched_detected_units']} detected unit(s) without an expert match)")
 
 
 def main(argv: list[str] | None = None) -> int:

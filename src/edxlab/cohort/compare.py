@@ -75,14 +75,25 @@ def analysis_frame(covariates: pl.DataFrame, patient_findings: pl.DataFrame) -> 
     )
 
 
+#: Above this many patients the conditional (exact) OR CI is slow and no better than the
+#: sample OR with its Woolf (log) CI.
+CONDITIONAL_OR_MAX_N = 1000
+
+
+def odds_ratio_kind(n: int) -> str:
+    return "conditional" if n <= CONDITIONAL_OR_MAX_N else "sample"
+
+
 def fisher_2x2(a: int, b: int, c: int, d: int) -> tuple[float, float, float, float]:
-    """Fisher's exact test on [[a, b], [c, d]]: (p, conditional OR, CI low, CI high)."""
+    """Fisher's exact test on [[a, b], [c, d]]: (p, OR, CI low, CI high); the conditional MLE
+    OR with its exact CI up to :data:`CONDITIONAL_OR_MAX_N` patients, the sample OR with the
+    Woolf CI above."""
     from scipy.stats import fisher_exact
     from scipy.stats.contingency import odds_ratio
 
     table = np.array([[a, b], [c, d]])
     p = float(fisher_exact(table).pvalue)
-    res = odds_ratio(table, kind="conditional")
+    res = odds_ratio(table, kind=odds_ratio_kind(a + b + c + d))
     ci = res.confidence_interval(0.95)
     return p, float(res.statistic), float(ci.low), float(ci.high)
 
@@ -132,7 +143,9 @@ def compare_subgroups(frame: pl.DataFrame) -> pl.DataFrame:
                     "test": "Fisher's exact",
                     "statistic": None,
                     "p_value": p,
-                    "effect": "odds ratio (conditional MLE)",
+                    "effect": "odds ratio (conditional MLE)"
+                    if odds_ratio_kind(f.height) == "conditional"
+                    else "odds ratio (sample, Woolf CI)",
                     "effect_value": or_,
                     "effect_ci_low": lo,
                     "effect_ci_high": hi,

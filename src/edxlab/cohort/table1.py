@@ -58,6 +58,8 @@ def table1(frame: pl.DataFrame, groupby: str | None = "lmn_involvement", min_cel
         by = None
     pdf = data.to_pandas().rename(columns=labels)
     categorical = [labels[c] for c, _, k in rows if k in ("cat", "yes")]
+    for col in categorical + (["_group"] if by else []):
+        pdf[col] = pdf[col].astype(object)  # plain objects: tableone iterates arrow strings slowly
     nonnormal = [labels[c] for c, _, k in rows if k == "median"]
     yes_vars = {labels[c] for c, _, k in rows if k == "yes"}
     kwargs = dict(
