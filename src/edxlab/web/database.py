@@ -14,20 +14,14 @@ from pathlib import Path
 
 import duckdb
 
-from edxlab.errors import InputError, StoreError
-
 
 class Database:
     def __init__(self, path: Path, *, read_only: bool = False):
+        from edxlab.store import open_store
+
         self.path = Path(path)
         self.read_only = read_only
-        if read_only and not self.path.exists():
-            raise InputError(f"There is no database at {self.path}; import a dataset first "
-                             "(edxlab import DATASET --db FILE) or start without --read-only.")
-        try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"Cannot open the database {self.path}: {exc}") from None
+        self._con = open_store(self.path, create=not read_only, read_only=read_only)
         self.write_lock = threading.Lock()
 
     @contextmanager
