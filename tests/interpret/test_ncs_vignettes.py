@@ -313,8 +313,8 @@ def test_elderly_absent_sural_is_normal_at_75_with_the_stratified_profile():
     assert sps["ncs_abnormal"] is True
     assert sps["ncs_summary"] == (
         "Abnormal study. The nerve conduction abnormalities do not establish a peripheral or "
-        "cranial neuropathy. Isolated findings of uncertain significance: right sural sensory "
-        "SNAP amplitude absent (NR); left sural sensory SNAP amplitude absent (NR).")
+        "cranial neuropathy. Isolated findings of uncertain significance: left sural sensory "
+        "SNAP amplitude absent (NR); right sural sensory SNAP amplitude absent (NR).")
 
 
 def test_height_adjusts_f_wave_limits():
