@@ -1,0 +1,76 @@
+"""Drawing healthy values that stay safely inside reference limits.
+
+A healthy value is drawn from a normal distribution around the published mean and SD,
+truncated so that it stays on the normal side of the reference limit with a safety margin
+(:data:`SAFE_ULN`, :data:`SAFE_LLN`). A documented minority (:data:`BORDERLINE_RATE`) is placed
+deliberately close to the limit but still inside it ("borderline but normal"): a careful reader
+calls those normal, and so must the engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+SAFE_ULN = 0.93  # healthy latencies stay at or below 93% of the upper limit
+SAFE_LLN = 1.10  # healthy amplitudes and velocities stay at or above 110% of the lower limit
+BORDERLINE_RATE = 0.025
+BORDER_ULN = (0.965, 0.99)  # borderline latency: 96.5-99% of the upper limit
+BORDER_LLN = (1.015, 1.05)  # borderline amplitude/velocity: 101.5-105% of the lower limit
+SIDE_CORRELATION = 0.85  # left and right nerves of one person resemble each other
+
+
+def truncated(mean, sd, lo, hi, z):
+    """Map standard-normal scores ``z`` onto N(mean, sd) truncated to [lo, hi] (monotone)."""
+    mean = np.asarray(mean, dtype=float)
+    sd = np.asarray(sd, dtype=float)
+    a = ndtr((lo - mean) / sd)
+    b = ndtr((hi - mean) / sd)
+    p = a + ndtr(z) * (b - a)
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    out = mean + sd * ndtri(p)
+    return np.clip(out, lo, hi)
+
+
+def correlated_z(rng: np.random.Generator, n_groups: int, group: np.ndarray) -> np.ndarray:
+    """Standard-normal scores sharing a per-group component (same person, two sides)."""
+    shared = rng.standard_normal(n_groups)[group]
+    own = rng.standard_normal(len(group))
+    r = SIDE_CORRELATION
+    return r * shared + np.sqrt(1 - r * r) * own
+
+
+def healthy(
+    rng: np.random.Generator,
+    mean: np.ndarray,
+    sd: np.ndarray,
+    limit: float,
+    kind: str,
+    z: np.ndarray,
+    physiological_floor: float = 0.0,
+    safe_limit: float | np.ndarray | None = None,
+) -> np.ndarray:
+    """Healthy values on the normal side of ``limit`` (``kind`` 'uln' or 'lln').
+
+    ``safe_limit`` overrides the default safe bound (used when another limit constrains the
+    same value, e.g. a sensory latency that also sets the conduction velocity).
+    """
+    n = len(z)
+    if kind == "uln":
+        hi = np.broadcast_to(limit * SAFE_ULN if safe_limit is None else safe_limit, (n,)).astype(float)
+        lo = np.maximum(mean - 3 * sd, physiological_floor)
+        lo = np.minimum(lo, hi * 0.7)
+        out = truncated(mean, sd, lo, hi, z)
+        border = rng.random(n) < BORDERLINE_RATE
+        out = np.where(border, limit * rng.uniform(*BORDER_ULN, n), out)
+        return np.minimum(out, np.broadcast_to(limit * BORDER_ULN[1], (n,)))
+    lo = np.broadcast_to(limit * SAFE_LLN if safe_limit is None else safe_limit, (n,)).astype(float)
+    hi = np.maximum(mean + 3 * sd, lo * 1.3)
+    out = truncated(mean, sd, lo, hi, z)
+    border = rng.random(n) < BORDERLINE_RATE
+    return np.where(border, limit * rng.uniform(*BORDER_LLN, n), out)
+
+
+def abnormal(rng: np.random.Generator, limit: float, lo_factor: float, hi_factor: float, n: int) -> np.ndarray:
+    """Clearly abnormal values: ``limit`` times a factor drawn uniformly in [lo, hi]."""
+    return limit * rng.uniform(lo_factor, hi_factor, n)
