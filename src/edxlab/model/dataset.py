@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from edxlab.errors import Issue
 from edxlab.model.schema import TABLE_NAMES, tables
 
 
@@ -16,11 +17,13 @@ class Dataset:
 
     Every table in :data:`TABLE_NAMES` is present; an absent optional table is an empty frame
     with the canonical schema. ``source`` is the folder/file it was read from (for file paths in
-    ``signals.csv`` and for messages), or None for a dataset built in memory.
+    ``signals.csv`` and for messages), or None for a dataset built in memory. ``issues`` holds
+    the warnings found when it was read (alias mappings, unknown columns, ...).
     """
 
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     source: Path | None = None
+    issues: list[Issue] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         specs = tables()
@@ -64,3 +67,23 @@ class Dataset:
             extra = [c for c in frame.columns if c not in schema]
             out[name] = frame.select(cols + [pl.col(c) for c in extra])
         return cls(frames=out, source=source)
+
+
+def study_ages(ds: Dataset) -> pl.DataFrame:
+    """Age of each study in years: ``age_years``, else ``year(study_date) - birth_year``.
+
+    Returns one row per study: ``study_id`` (String), ``age_years`` (Float64, null when neither
+    is known).
+    """
+    patients = ds.patients.select("patient_id", "birth_year").unique("patient_id")
+    return (
+        ds.studies.select("study_id", "patient_id", "study_date", "age_years")
+        .join(patients, on="patient_id", how="left")
+        .select(
+            "study_id",
+            pl.coalesce(
+                pl.col("age_years"),
+                (pl.col("study_date").dt.year() - pl.col("birth_year")).cast(pl.Float64),
+            ).alias("age_years"),
+        )
+    )

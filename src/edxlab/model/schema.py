@@ -53,6 +53,9 @@ class Column:
     max: float | None = None
     default: Any = None
     references: str | None = None
+    max_by: str | None = None
+    max_for: dict[str, float] | None = None
+    open: bool = False  # codes outside ``vocab`` are kept (normalized) instead of rejected
 
     @property
     def dtype(self) -> pl.DataType:
@@ -101,6 +104,11 @@ def tables() -> dict[str, Table]:
             columns=cols,
         )
     return out
+
+
+def table(name: str) -> Table:
+    """One table of the interchange format by name."""
+    return tables()[name]
 
 
 TABLE_NAMES: tuple[str, ...] = (

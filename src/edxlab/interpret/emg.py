@@ -1,0 +1,210 @@
+"""Needle EMG interpretation: muscle findings, the EMG/LMN columns of study findings and the
+clinical LMN columns of patient findings (interchange format section 3). Pure: frames in,
+frames out.
+
+Entry point: :func:`interpret_emg`. It needs the NCS results only through three optional frames
+(see docs/design.md): ``lesions`` (what the NCS shows along each nerve), ``study_ncs``
+(``motor_only_pattern``) and ``nerve_findings`` (``modality``, ``pattern``: whether the sensory
+responses are normal, for the summary and the plexus pattern).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from edxlab.interpret import localize, mri as mri_mod, signs as signs_mod
+from edxlab.interpret.emg_classify import classify_muscles
+from edxlab.interpret.emg_summary import emg_sentences
+from edxlab.model.dataset import Dataset
+from edxlab.reference.emg_criteria import load_emg_criteria
+
+STUDY_COLUMNS: tuple[str, ...] = (
+    "active_denervation", "chronic_denervation", "denervation", "denervation_regions",
+    "denervation_segments", "denervation_explained_by_ncs", "lmn_involvement", "mri_concordant",
+)
+"""Contract columns of study_findings owned by the EMG interpretation (spec section 3)."""
+
+EXTRA_STUDY_COLUMNS: tuple[str, ...] = (
+    "denervation_pattern", "lmn_segments", "mri_lesions", "mri_evidence", "days_since_attack",
+    "timing_warning", "emg_summary",
+)
+"""Additional study_findings columns (extensions, not in the v1 contract)."""
+
+MUSCLE_COLUMNS: tuple[str, ...] = (
+    "study_id", "patient_id", "muscle", "side", "level", "region", "nerve", "plexus", "segments",
+    "main_roots", "nucleus", "distal", "fibs", "psw", "fasciculations", "muap_duration",
+    "muap_amplitude", "muap_phases", "recruitment", "finding", "active_denervation",
+    "chronic_denervation", "denervation", "myopathic", "poor_activation", "equivocal",
+    "explained_by_ncs", "explained_by", "lmn", "rules", "evidence", "source",
+)
+"""Columns of muscle_findings (one row per muscle examined)."""
+
+_LIST = pl.List(pl.String)
+
+
+@dataclass
+class EmgFindings:
+    muscle_findings: pl.DataFrame
+    study_emg: pl.DataFrame
+    patient_emg: pl.DataFrame
+
+
+ARM_SENSORY = ("median", "ulnar", "radial", "dorsal_ulnar_cutaneous",
+               "lateral_antebrachial_cutaneous", "medial_antebrachial_cutaneous")
+LEG_SENSORY = ("sural", "superficial_peroneal", "saphenous", "peroneal", "tibial")
+
+
+def _sensory_status(nerve_findings: pl.DataFrame | None) -> pl.DataFrame:
+    """Per study: ``sensory_normal`` (sensory/mixed responses tested, all normal) and
+    ``sensory_abnormal_arm`` / ``sensory_abnormal_leg`` (an abnormal response in that limb)."""
+    schema = {"study_id": pl.String, "sensory_normal": pl.Boolean,
+              "sensory_abnormal_arm": pl.Boolean, "sensory_abnormal_leg": pl.Boolean}
+    if nerve_findings is None or not {"study_id", "nerve", "modality", "pattern"} <= set(
+            nerve_findings.columns):
+        return pl.DataFrame(schema=schema)
+    abnormal = pl.col("pattern").fill_null("normal") != "normal"
+    return (
+        nerve_findings.filter(pl.col("modality").is_in(["sensory", "mixed"]))
+        .group_by("study_id")
+        .agg(
+            (~abnormal).all().alias("sensory_normal"),
+            (abnormal & pl.col("nerve").is_in(ARM_SENSORY)).any().alias("sensory_abnormal_arm"),
+            (abnormal & pl.col("nerve").is_in(LEG_SENSORY)).any().alias("sensory_abnormal_leg"),
+        )
+    )
+
+
+def interpret_emg(
+    ds: Dataset,
+    lesions: pl.DataFrame | None = None,
+    study_ncs: pl.DataFrame | None = None,
+    nerve_findings: pl.DataFrame | None = None,
+    criteria: dict[str, Any] | None = None,
+) -> EmgFindings:
+    """Interpret the needle EMG of every study in ``ds``.
+
+    ``criteria`` is the output of :func:`load_emg_criteria` (default criteria when None).
+    Studies without EMG rows get null (not applicable) EMG columns.
+    """
+    crit = criteria if criteria is not None else load_emg_criteria()
+    studies = ds.studies.select("study_id", "patient_id", "study_date")
+    lesions = lesions if lesions is not None else localize.empty_lesions()
+    prepared = localize.prepared_lesions(lesions, crit)
+
+    m = classify_muscles(ds["emg"], crit).with_row_index("row_id")
+    m = localize.attach_chart(m)
+    m = localize.explain(m, lesions, crit)
+    m = m.join(studies.select("study_id", "patient_id"), on="study_id", how="left")
+    den = pl.col("denervation")
+    unexpl = den & ~pl.col("explained_by_ncs").fill_null(False)
+    m = m.with_columns(unexpl.alias("lmn"))
+
+    sensory = _sensory_status(nerve_findings)
+    has_poly = prepared.filter(pl.col("is_poly")).select("study_id").unique()
+    plexus_sensory = sensory.join(has_poly, on="study_id", how="anti")
+    seg_all = localize.supported_segments(m, crit, den)
+    seg_lmn = localize.supported_segments(m, crit, unexpl)
+    patterns = localize.study_patterns(
+        m, seg_lmn, unexpl, plexus_sensory
+    ).join(
+        localize.study_patterns(m, seg_all, den, plexus_sensory).rename(
+            {"pattern": "_pattern_all", "plexus_element": "_plex_all"}),
+        on="study_id", how="full", coalesce=True,
+    ).select(
+        "study_id",
+        pl.col("pattern").fill_null(pl.col("_pattern_all")).alias("denervation_pattern"),
+        pl.col("plexus_element").fill_null(pl.col("_plex_all")).alias("plexus_element"),
+    )
+
+    per = m.group_by("study_id").agg(
+        pl.col("active_denervation").any(),
+        pl.col("chronic_denervation").any(),
+        den.any().alias("denervation"),
+        pl.col("region").filter(den).drop_nulls().unique().sort().alias("denervation_regions"),
+        pl.col("explained_by_ncs").filter(den).all().alias("_all_expl"),
+        unexpl.any().alias("lmn_involvement"),
+    ).with_columns(
+        pl.when(pl.col("denervation")).then(pl.col("_all_expl")).alias("denervation_explained_by_ncs"),
+    ).drop("_all_expl")
+
+    all_lists = localize.segment_lists(seg_all, "denervation_segments")
+    lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments")
+
+    # MRI concordance: supported unexplained segments, else every root/level of the unexplained
+    # muscles; cranial nuclei of unexplained bulbar muscles (XI: its cord segments C1-C5).
+    from edxlab.reference import innervation
+
+    xi = innervation.brainstem_nuclei().filter(pl.col("segment_from").is_not_null())
+    cand = m.filter(unexpl).select("study_id", "segments", "nucleus")
+    cand_roots = cand.explode("segments").drop_nulls("segments").select(
+        "study_id", pl.col("segments").alias("seg"))
+    cand_xi = (
+        cand.join(xi.select("nucleus", "segment_from", "segment_to"), on="nucleus", how="inner")
+        .with_columns(
+            pl.int_ranges(
+                pl.col("segment_from").replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64),
+                pl.col("segment_to").replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64) + 1,
+            ).alias("seg_idx"))
+        .explode("seg_idx").select("study_id", "seg_idx")
+    )
+    fallback = cand_roots.join(seg_lmn.select("study_id").unique(), on="study_id", how="anti")
+    unexpl_segs = pl.concat([
+        seg_lmn.select("study_id", "seg_idx"),
+        fallback.with_columns(pl.col("seg").replace_strict(
+            innervation.SEGMENT_INDEX, return_dtype=pl.Int64).alias("seg_idx")).select("study_id", "seg_idx"),
+        cand_xi,
+    ]).unique()
+    unexpl_nuc = cand.select("study_id", "nucleus").drop_nulls().unique()
+    lmn_studies = per.filter(pl.col("lmn_involvement")).select("study_id").join(
+        studies.select("study_id", "patient_id"), on="study_id", how="inner")
+    conc = mri_mod.concordance(unexpl_segs, unexpl_nuc, lmn_studies, ds["mri"], crit)
+    timing = signs_mod.attack_timing(studies, ds["attacks"], crit)
+
+    ncs_cols = pl.DataFrame(schema={"study_id": pl.String, "motor_only_pattern": pl.Boolean})
+    if study_ncs is not None and "motor_only_pattern" in study_ncs.columns:
+        ncs_cols = study_ncs.select("study_id", pl.col("motor_only_pattern").cast(pl.Boolean))
+    has_lesions = prepared.select("study_id").unique().with_columns(pl.lit(True).alias("has_lesions"))
+
+    study = (
+        per.join(all_lists, on="study_id", how="left")
+        .join(lmn_lists, on="study_id", how="left")
+        .join(patterns, on="study_id", how="left")
+        .join(conc, on="study_id", how="left")
+        .join(timing, on="study_id", how="left")
+        .join(sensory, on="study_id", how="left")
+        .join(ncs_cols, on="study_id", how="left")
+        .join(has_lesions, on="study_id", how="left")
+        .with_columns(
+            pl.col("denervation_segments").fill_null(pl.lit([], dtype=_LIST)),
+            pl.col("lmn_segments").fill_null(pl.lit([], dtype=_LIST)),
+        )
+    )
+    summary = emg_sentences(m, study, prepared)
+    study = study.join(summary, on="study_id", how="left")
+    # studies without EMG: only the timing columns (summary gets the warning alone)
+    study_emg = studies.select("study_id").join(study, on="study_id", how="left").join(
+        timing, on="study_id", how="left", suffix="_t"
+    ).with_columns(
+        pl.col("days_since_attack").fill_null(pl.col("days_since_attack_t")),
+        pl.col("timing_warning").fill_null(pl.col("timing_warning_t")),
+    ).with_columns(
+        pl.col("emg_summary").fill_null(pl.col("timing_warning")),
+    ).select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
+             "denervation_segments_label", "lmn_segments_label")
+
+    muscle_findings = m.with_columns(
+        pl.concat_list([pl.col("emg_evidence"), pl.col("explanation")]).list.drop_nulls()
+        .list.eval(pl.element().filter(pl.element() != "")).list.join("; ").alias("evidence"),
+        pl.concat_str(pl.lit("criteria emg_criteria.toml v"), pl.lit(crit["version"]),
+                      pl.lit("; innervation chart "), pl.col("chart_source").fill_null("none"))
+        .alias("source"),
+        pl.when(den).then(pl.col("lmn")).alias("lmn"),
+    ).sort("row_id").select(MUSCLE_COLUMNS)
+
+    patient_emg = signs_mod.patient_signs(ds["signs"], studies, crit)
+    patient_emg = ds.patients.select("patient_id").join(patient_emg, on="patient_id", how="left")
+    patient_emg = patient_emg.with_columns(pl.col("edx_recommended").fill_null(False))
+    return EmgFindings(muscle_findings=muscle_findings, study_emg=study_emg, patient_emg=patient_emg)

@@ -1,0 +1,157 @@
+"""The needle EMG sentences of the study summary, built vectorized from the muscle findings."""
+
+from __future__ import annotations
+
+import polars as pl
+
+_NUCLEUS_NAMES = {
+    "V": "trigeminal motor (V)", "VII": "facial (VII)", "XII": "hypoglossal (XII)",
+    "XI": "spinal accessory (XI)", "X": "vagal (X)", "IX": "glossopharyngeal (IX)",
+}
+_SIDE = {"L": "left ", "R": "right "}
+
+
+def _muscle_list(muscles: pl.DataFrame, mask: pl.Expr, name: str) -> pl.DataFrame:
+    return (
+        muscles.filter(mask)
+        .sort("study_id", "chart_order", "level", nulls_last=True)
+        .group_by("study_id", maintain_order=True)
+        .agg(
+            pl.col("display").unique(maintain_order=True).str.join(", ").alias(name),
+            pl.col("active_denervation").any().alias(f"{name}_active"),
+            pl.col("chronic_denervation").any().alias(f"{name}_chronic"),
+            pl.col("nucleus").drop_nulls().unique().sort().alias(f"{name}_nuclei"),
+        )
+    )
+
+
+def _kind(active: str, chronic: str) -> pl.Expr:
+    a, c = pl.col(active).fill_null(False), pl.col(chronic).fill_null(False)
+    return (
+        pl.when(a & c).then(pl.lit("active and chronic denervation"))
+        .when(a).then(pl.lit("active denervation"))
+        .otherwise(pl.lit("chronic denervation"))
+    )
+
+
+def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
+    """study_id, lesion_code -> clinical phrase (``the right median neuropathy at the wrist``)."""
+    side = pl.col("lesion_side").replace_strict(_SIDE, default="", return_dtype=pl.String)
+    phrase = (
+        pl.when(pl.col("is_poly")).then(pl.lit("the polyneuropathy"))
+        .otherwise(pl.concat_str(
+            pl.lit("the "), side, pl.col("lesion_nerve").str.replace_all("_", " "),
+            pl.lit(" neuropathy"),
+            pl.when(pl.col("is_focal") & (pl.col("lesion_site") != ""))
+            .then(pl.concat_str(pl.lit(" at the "), pl.col("lesion_site").str.replace_all("_", " ")))
+            .otherwise(pl.lit("")),
+        ))
+    )
+    return lesions.select("study_id", "lesion_code", phrase.alias("phrase")).unique(
+        subset=["study_id", "lesion_code"])
+
+
+def emg_sentences(
+    muscles: pl.DataFrame, study: pl.DataFrame, lesions: pl.DataFrame
+) -> pl.DataFrame:
+    """Per study with EMG rows: ``emg_summary`` text.
+
+    ``muscles``: muscle findings with chart columns; ``study``: study_id with the study EMG
+    columns (``lmn_segments_label``, ``lmn_segments_n``, ``denervation_pattern``,
+    ``plexus_element``, ``mri_concordant``, ``mri_lesions``, ``sensory_normal``,
+    ``motor_only_pattern``, ``has_lesions``, ``timing_warning``); ``lesions``: prepared lesions
+    (see :func:`edxlab.interpret.localize.prepared_lesions`).
+    """
+    den = pl.col("denervation")
+    unexpl = _muscle_list(muscles, den & ~pl.col("explained_by_ncs").fill_null(False), "u")
+    expl = _muscle_list(muscles, den & pl.col("explained_by_ncs").fill_null(False), "e")
+    myo = _muscle_list(muscles, pl.col("finding").str.starts_with("myopathic"), "myo")
+    poor = _muscle_list(muscles, pl.col("poor_activation") & ~den, "poor")
+    equiv = _muscle_list(muscles, pl.col("equivocal") & ~pl.col("active_denervation"), "eq")
+    phrases = lesion_phrases(lesions)
+    expl_by = (
+        muscles.filter(den & pl.col("explained_by_ncs").fill_null(False))
+        .select("study_id", pl.col("explained_by").str.split(";").alias("lesion_code"))
+        .explode("lesion_code").unique()
+        .join(phrases, on=["study_id", "lesion_code"], how="left")
+        .sort("study_id", "lesion_code")
+        .group_by("study_id", maintain_order=True)
+        .agg(pl.col("phrase").drop_nulls().unique(maintain_order=True).str.join(" and ").alias("e_by"))
+    )
+    s = (
+        study.join(unexpl, on="study_id", how="left").join(expl, on="study_id", how="left")
+        .join(myo, on="study_id", how="left").join(poor, on="study_id", how="left")
+        .join(equiv, on="study_id", how="left").join(expl_by, on="study_id", how="left")
+    )
+    nuclei = pl.col("u_nuclei").list.eval(
+        pl.element().replace_strict(_NUCLEUS_NAMES, default=pl.element())
+    ).list.join(" and ")
+    nseg = pl.col("lmn_segments_n").fill_null(0)
+    where = (
+        pl.when(nseg > 1).then(pl.concat_str(pl.lit("in "), pl.col("lmn_segments_label"),
+                                             pl.lit(" myotomes (")))
+        .when(nseg == 1).then(pl.concat_str(pl.lit("in the "), pl.col("lmn_segments_label"),
+                                            pl.lit(" myotome (")))
+        .otherwise(pl.lit("in the "))
+    )
+    close = pl.when(nseg > 0).then(pl.lit(")")).otherwise(pl.lit(""))
+    sensory = (
+        pl.when(pl.col("motor_only_pattern").fill_null(False))
+        .then(pl.lit(" with low motor and normal sensory responses"))
+        .when(pl.col("sensory_normal").fill_null(False)).then(pl.lit(" with normal sensory responses"))
+        .otherwise(pl.lit(""))
+    )
+    not_ncs = pl.when(pl.col("has_lesions").fill_null(False)).then(
+        pl.lit(", not explained by the nerve conduction findings")).otherwise(pl.lit(""))
+    pat = pl.col("denervation_pattern")
+    pattern = (
+        pl.when(pat == "multisegmental").then(pl.lit(", consistent with segmental anterior horn cell involvement"))
+        .when(pat == "single_root").then(pl.concat_str(
+            pl.lit(", consistent with a "), pl.col("lmn_segments_label"),
+            pl.lit(" motor root or segmental anterior horn cell lesion")))
+        .when((pat == "bulbar") & (nuclei != "")).then(pl.concat_str(
+            pl.lit(", consistent with involvement of the "), nuclei, pl.lit(" motor nucleus"),
+            pl.when(pl.col("u_nuclei").list.len() > 1).then(pl.lit("es")).otherwise(pl.lit(""))))
+        .when(pat == "plexus").then(pl.concat_str(
+            pl.lit(", consistent with a lesion of the "),
+            pl.col("plexus_element").str.replace_all("_", " ")))
+        .otherwise(pl.lit(""))
+    )
+    lesions_txt = pl.col("mri_lesions").str.replace_all(";", " and ")
+    mri = (
+        pl.when(pl.col("mri_concordant") == True).then(pl.concat_str(  # noqa: E712
+            pl.lit(", concordant with the "), lesions_txt, pl.lit(" lesion"),
+            pl.when(pl.col("mri_lesions").str.contains(";")).then(pl.lit("s")).otherwise(pl.lit(""))))
+        .when(pl.col("mri_concordant") == False).then(  # noqa: E712
+            pl.lit(", not concordant with the MRI lesion levels"))
+        .otherwise(pl.lit(""))
+    )
+    lmn_sentence = pl.when(pl.col("u").is_not_null()).then(pl.concat_str(
+        pl.lit("Needle EMG shows "), _kind("u_active", "u_chronic"), pl.lit(" "), where,
+        pl.col("u"), close, sensory, not_ncs, pattern, mri, pl.lit(".")))
+    expl_sentence = (
+        pl.when(pl.col("e").is_not_null() & pl.col("u").is_not_null()).then(pl.concat_str(
+            pl.lit("Denervation in the "), pl.col("e"), pl.lit(" is explained by "),
+            pl.col("e_by"), pl.lit(".")))
+        .when(pl.col("e").is_not_null()).then(pl.concat_str(
+            pl.lit("Needle EMG shows "), _kind("e_active", "e_chronic"), pl.lit(" in the "),
+            pl.col("e"), pl.lit(", explained by "), pl.col("e_by"), pl.lit(".")))
+    )
+    none_sentence = pl.when(pl.col("u").is_null() & pl.col("e").is_null()).then(
+        pl.lit("Needle EMG shows no active or chronic denervation."))
+    extras = [
+        pl.when(pl.col("myo").is_not_null()).then(pl.concat_str(
+            pl.lit("Myopathic motor units in the "), pl.col("myo"), pl.lit(" (not denervation)."))),
+        pl.when(pl.col("poor").is_not_null()).then(pl.concat_str(
+            pl.lit("Poor activation in the "), pl.col("poor"),
+            pl.lit(" (central weakness), not counted as denervation."))),
+        pl.when(pl.col("eq").is_not_null()).then(pl.concat_str(
+            pl.lit("Equivocal (+/-) fibrillation potentials in the "), pl.col("eq"),
+            pl.lit(", not counted as active denervation."))),
+        pl.col("timing_warning"),
+    ]
+    return s.select(
+        "study_id",
+        pl.concat_list([lmn_sentence, expl_sentence, none_sentence, *extras])
+        .list.drop_nulls().list.join(" ").alias("emg_summary"),
+    )

@@ -1,0 +1,288 @@
+"""Nerve conduction interpretation: ``interpret_ncs(ds, config) -> NcsFindings``.
+
+Stages (each a small module, all pure and vectorized):
+``ncs_limits`` (measures vs cited limits) -> ``ncs_segments`` (block, dispersion, focal slowing)
+-> ``ncs_patterns`` (per-nerve pattern) -> ``ncs_diagnoses`` (lesions) -> ``ncs_summary`` (prose).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from edxlab.interpret.config import InterpretConfig
+from edxlab.interpret.ncs_diagnoses import (
+    LESION_SCHEMA,
+    _lesion,
+    _severity_from_amp,
+    _worst,
+    carpal_tunnel,
+    cranial_neuropathies,
+    polyneuropathy,
+    segment_mononeuropathies,
+)
+from edxlab.interpret.ncs_limits import (
+    NERVE_KEY,
+    measure_limits,
+    ncs_segments,
+    nerve_table,
+    study_covariates,
+)
+from edxlab.interpret.ncs_patterns import measure_phrases, nerve_patterns
+from edxlab.interpret.ncs_segments import segment_findings
+from edxlab.interpret.ncs_summary import _and_join, summaries
+from edxlab.reference.ncs_criteria import criteria_set, default_criteria_name, ncs_criteria
+
+# entrapment sites: a lesion there is a compression neuropathy, not part of a multiplex
+ENTRAPMENT_SITES = {("median", "wrist"), ("ulnar", "elbow"), ("peroneal", "fibular_head"),
+                    ("ulnar", "wrist")}
+
+NERVE_FINDINGS_COLUMNS = [
+    "study_id", "nerve", "modality", "side", "record_site", "profile", "criteria",
+    "distal_latency_ms", "distal_latency_nr", "distal_latency_limit",
+    "distal_latency_pct_of_limit", "distal_latency_source", "distal_latency_abnormal",
+    "amplitude_value", "amplitude_nr", "amplitude_unit", "amplitude_limit",
+    "amplitude_pct_of_limit", "amplitude_source", "amplitude_abnormal",
+    "cv_ms", "cv_segment", "cv_limit", "cv_pct_of_limit", "cv_source", "cv_abnormal",
+    "fwave_ms", "fwave_nr", "fwave_limit", "fwave_pct_of_limit", "fwave_source", "fwave_abnormal",
+    "side_ratio_value", "side_ratio_limit", "side_ratio_source", "side_ratio_abnormal",
+    "r1_ms", "r1_nr", "r1_limit", "r1_pct_of_limit", "r1_source", "r1_abnormal",
+    "r2_ipsi_ms", "r2_ipsi_nr", "r2_ipsi_limit", "r2_ipsi_pct_of_limit", "r2_ipsi_source",
+    "r2_ipsi_abnormal",
+    "r2_contra_ms", "r2_contra_nr", "r2_contra_limit", "r2_contra_pct_of_limit",
+    "r2_contra_source", "r2_contra_abnormal",
+    "temp_c", "temp_min", "temperature_low", "cold_uninterpreted",
+    "distance_mm", "reference_distance_mm", "distance_flag",
+    "conduction_block", "temporal_dispersion", "demyelinating_features",
+    "pattern", "site", "abnormal", "rule_ids", "evidence",
+]
+
+STUDY_NCS_SCHEMA: dict[str, pl.DataType] = {
+    "study_id": pl.String,
+    "ncs_abnormal": pl.Boolean,
+    "polyneuropathy": pl.String,
+    "mononeuropathies": pl.List(pl.String),
+    "cranial_neuropathies": pl.List(pl.String),
+    "motor_only_pattern": pl.Boolean,
+    "blink_pattern": pl.String,
+    "ncs_summary": pl.String,
+}
+
+
+@dataclass
+class NcsFindings:
+    """Frames of the NCS interpretation (see docs/design.md)."""
+
+    nerve_findings: pl.DataFrame
+    study_ncs: pl.DataFrame
+    lesions: pl.DataFrame
+    segments: pl.DataFrame
+    measures: pl.DataFrame
+
+
+def _set(config: InterpretConfig) -> tuple[str, dict]:
+    name = config.criteria or default_criteria_name()
+    return name, criteria_set(name)
+
+
+def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
+    """Interpret every study's nerve conductions, F-waves and blink reflexes."""
+    config = config or InterpretConfig()
+    set_name, cset = _set(config)
+    crit = ncs_criteria()
+    cov = study_covariates(ds, config)
+    rows = ncs_segments(ds["ncs"])
+    m = measure_phrases(measure_limits(ds, cov, config, rows))
+    segs = segment_findings(rows, m, cset, set_name)
+    w = nerve_patterns(m, segs, rows, cset, set_name)
+    nt = nerve_table().select("nerve", "parent", "distal_site")
+    w = w.join(nt.select("nerve", "parent"), on="nerve", how="left").with_columns(
+        pl.col("parent").fill_null(pl.col("nerve")))
+
+    # focal lesions localized by the data
+    cts = carpal_tunnel(w)
+    segmono = segment_mononeuropathies(w, segs)
+    entrap = pl.DataFrame({"nerve": [n for n, _ in ENTRAPMENT_SITES],
+                           "site": [s for _, s in ENTRAPMENT_SITES], "_entrap": True})
+    localized = pl.concat([cts, segmono]).join(entrap, on=["nerve", "site"], how="left").with_columns(
+        pl.col("_entrap").fill_null(False))
+    excluded = localized.filter(pl.col("_entrap")).select(
+        "study_id", pl.col("nerve").alias("parent"), "side")
+
+    per, pn_lesions = polyneuropathy(w, cset, set_name, excluded)
+    pn_kind = per.select("study_id", "polyneuropathy")
+    # segment lesions away from entrapment sites are part of a demyelinating polyneuropathy
+    localized = localized.join(pn_kind, on="study_id", how="left").filter(
+        pl.col("_entrap") | ~pl.col("polyneuropathy").is_in(["demyelinating", "mixed"]).fill_null(False)
+    )
+    localized_keys = localized.select("study_id", pl.col("nerve").alias("parent"), "side").unique()
+
+    # motor-only (pre-ganglionic) pattern: low CMAPs, every tested SNAP normal, no demyelination
+    nonblink = w.filter(pl.col("nerve") != "blink")
+    sens = nonblink.filter(pl.col("modality") != "motor").group_by("study_id").agg(
+        pl.len().alias("n_sensory"), pl.col("abnormal").any().alias("sensory_abnormal"))
+    w = w.join(sens, on="study_id", how="left").join(
+        localized_keys.with_columns(_loc=pl.lit(True)), on=["study_id", "parent", "side"],
+        how="left")
+    sensory_normal = (pl.col("n_sensory").fill_null(0) > 0) & ~pl.col("sensory_abnormal").fill_null(False)
+    w = w.with_columns(
+        preganglionic=(
+            (pl.col("modality") == "motor") & (pl.col("nerve") != "facial") & sensory_normal
+            & pl.col("pattern").is_in(["axonal", "absent", "slowing"]) & pl.col("_loc").is_null()
+        ),
+    )
+    mo = w.filter(pl.col("preganglionic")).sort(NERVE_KEY).group_by("study_id").agg(
+        pl.len().alias("n_pg"),
+        pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
+                       pl.col("nerve").str.replace_all("_", " ")]).alias("pg_nerves"),
+        pl.col("pattern").is_in(["axonal", "absent"]).any().alias("pg_low"),
+    )
+
+    # non-localized mononeuropathies (no polyneuropathy): motor + sensory of one nerve, or a
+    # sensory response absent / below half its limit with the other side's normal
+    other_side = w.select("study_id", "nerve", "modality",
+                          pl.when(pl.col("side") == "L").then(pl.lit("R")).otherwise(pl.lit("L"))
+                          .alias("side"), pl.col("abnormal").alias("other_abnormal"))
+    amp_pct = pl.col("amplitude_value") / pl.col("amplitude_limit") * 100
+    cand = (
+        w.filter((pl.col("nerve") != "blink") & (pl.col("nerve") != "facial")
+                 & pl.col("_loc").is_null() & ~pl.col("preganglionic"))
+        .join(pn_kind, on="study_id", how="left")
+        .filter(pl.col("polyneuropathy").fill_null("none") == "none")
+        .join(other_side, on=["study_id", "nerve", "modality", "side"], how="left")
+        .with_columns(
+            axon=(pl.col("absent") | pl.col("low_amplitude")),
+            sens_marked=(pl.col("modality") != "motor")
+            & (pl.col("absent") | (amp_pct < 50).fill_null(False))
+            & (pl.col("other_abnormal") == False),  # noqa: E712 - null = other side not tested
+            sev=_severity_from_amp(),
+        )
+    )
+    nl = cand.group_by("study_id", "parent", "side").agg(
+        (pl.col("axon") & (pl.col("modality") == "motor")).any().alias("mot"),
+        (pl.col("axon") & (pl.col("modality") != "motor")).any().alias("sen"),
+        pl.col("sens_marked").any().alias("marked"),
+        _worst("sev").alias("severity"),
+        pl.col("evidence").filter(pl.col("axon")).str.join("; ").alias("evidence"),
+        pl.col("rule_ids").filter(pl.col("axon")).str.join(";").alias("rule_ids"),
+    ).filter((pl.col("mot") & pl.col("sen")) | pl.col("marked"))
+    nl = nl.join(nt.select(pl.col("nerve").alias("parent"), "distal_site").unique("parent"),
+                 on="parent", how="left")
+    nonloc = _lesion(nl.with_columns(
+        nerve=pl.col("parent"),
+        site=pl.when(pl.col("distal_site") == "leg").then(pl.lit("leg")).otherwise(pl.lit("")),
+        length_dependent=pl.lit(None, pl.Boolean),
+    ), "mononeuropathy")
+
+    monos = pl.concat([localized.select(list(LESION_SCHEMA)), nonloc])
+    # mononeuropathy multiplex: >= 2 different nerves with non-entrapment lesions, no PN
+    mm_min = crit["mononeuropathy_multiplex"]["min_nerves"]
+    monos = monos.join(entrap, on=["nerve", "site"], how="left").with_columns(
+        nonentrap=pl.col("_entrap").is_null()).join(pn_kind, on="study_id", how="left")
+    n_mm = pl.col("nerve").filter(pl.col("nonentrap")).n_unique().over("study_id")
+    monos = monos.with_columns(
+        kind=pl.when(pl.col("nonentrap") & (n_mm >= mm_min)
+                     & (pl.col("polyneuropathy").fill_null("none") == "none"))
+        .then(pl.lit("mononeuropathy_multiplex")).otherwise(pl.lit("mononeuropathy")),
+        rule_ids=pl.when(pl.col("nonentrap") & (n_mm >= mm_min))
+        .then(pl.concat_str([pl.lit("mononeuropathy_multiplex"), pl.col("rule_ids")],
+                            separator=";", ignore_nulls=True))
+        .otherwise(pl.col("rule_ids")),
+    ).select(list(LESION_SCHEMA))
+
+    cranial, blink = cranial_neuropathies(w)
+    lesions = pl.concat([pn_lesions, monos, cranial]).cast(LESION_SCHEMA).sort(
+        "study_id", "kind", "nerve", "side")
+
+    # study-level frame
+    studies = cov.select("study_id")
+    has_ncs = w.group_by("study_id").agg(pl.lit(True).alias("has_ncs"))
+    abn = w.group_by("study_id").agg(
+        (pl.col("abnormal") & ~pl.col("preganglionic")).any().alias("abn_measure"),
+        pl.col("evidence").filter(pl.col("abnormal") & ~pl.col("preganglionic")
+                                  & pl.col("_loc").is_null()).alias("abn_evidence"),
+    )
+    cold = w.filter(pl.col("cold_uninterpreted")).sort(NERVE_KEY).group_by("study_id").agg(
+        pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
+                       pl.col("nerve").str.replace_all("_", " "), pl.lit(" "), pl.col("modality")])
+        .unique(maintain_order=True).alias("cold_nerves"))
+    mono_list = lesions.filter(pl.col("kind").is_in(["mononeuropathy", "mononeuropathy_multiplex"])
+                               ).group_by("study_id").agg(
+        pl.concat_str([pl.col("nerve"), pl.col("side"), pl.col("site")], separator=":")
+        .unique().sort().alias("mononeuropathies"))
+    cran_list = lesions.filter(pl.col("kind") == "cranial_neuropathy").group_by("study_id").agg(
+        pl.concat_str([pl.col("nerve"), pl.col("side")], separator=":").unique().sort()
+        .alias("cranial_neuropathies"))
+    n_les = lesions.group_by("study_id").agg(pl.len().alias("n_lesions"))
+    mo_min = crit["motor_only"]["min_nerves"]
+    s = (
+        studies.join(has_ncs, on="study_id", how="left")
+        .join(per.select("study_id", "polyneuropathy", "length_dependent", "motor_involved",
+                         "sensory_involved", "n_any"), on="study_id", how="left")
+        .join(mono_list, on="study_id", how="left")
+        .join(cran_list, on="study_id", how="left")
+        .join(abn, on="study_id", how="left")
+        .join(n_les, on="study_id", how="left")
+        .join(mo, on="study_id", how="left")
+        .join(cold, on="study_id", how="left")
+        .join(blink, on="study_id", how="left")
+        .with_columns(
+            has_ncs=pl.col("has_ncs").fill_null(False),
+            polyneuropathy=pl.col("polyneuropathy").fill_null("none"),
+            mononeuropathies=pl.col("mononeuropathies").fill_null([]),
+            cranial_neuropathies=pl.col("cranial_neuropathies").fill_null([]),
+            n_lesions=pl.col("n_lesions").fill_null(0),
+            n_pg=pl.col("n_pg").fill_null(0),
+        )
+    )
+    s = s.with_columns(
+        ncs_abnormal=pl.when(pl.col("has_ncs")).then(
+            (pl.col("n_lesions") > 0) | pl.col("abn_measure").fill_null(False)),
+        motor_only_pattern=pl.when(pl.col("has_ncs")).then(
+            (pl.col("n_pg") >= mo_min) & pl.col("pg_low").fill_null(False)
+            & (pl.col("polyneuropathy") == "none")),
+    )
+    mo_src = crit["motor_only"]
+    extras = s.select(
+        "study_id", "ncs_abnormal", "has_ncs",
+        motor_only_text=pl.when(pl.col("motor_only_pattern")).then(pl.concat_str([
+            pl.lit("Reduced motor responses of the "), _and_join(pl.col("pg_nerves")),
+            pl.lit(" nerves with normal sensory responses and no demyelinating features form a "
+                   "motor-only pattern: this localizes proximal to the dorsal root ganglion "
+                   "(anterior horn cell or motor root) and is not a peripheral neuropathy.")]))
+        .when(pl.col("n_pg") > 0).then(pl.concat_str([
+            pl.lit("The abnormal motor response of the "), _and_join(pl.col("pg_nerves")),
+            pl.lit(" nerve with normal sensory responses does not indicate a peripheral "
+                   "neuropathy; it is consistent with a motor root or anterior horn cell "
+                   "process, or a distal motor branch lesion.")])),
+        isolated_text=pl.when((pl.col("n_lesions") == 0)
+                              & (pl.col("abn_evidence").list.len().fill_null(0) > 0)).then(
+            pl.concat_str([pl.lit("Isolated findings of uncertain significance: "),
+                           pl.col("abn_evidence").list.join("; "), pl.lit(".")])),
+        cold_text=pl.when(pl.col("cold_nerves").is_not_null()).then(pl.concat_str([
+            pl.lit("Limb temperature was below the reference minimum for the "),
+            _and_join(pl.col("cold_nerves")),
+            pl.lit(" studies; their prolonged latencies or slowed velocities were not interpreted "
+                   "(warm the limb and repeat).")])),
+        blink_text=pl.when(pl.col("blink_pattern").is_not_null()
+                           & (pl.col("blink_pattern") != "normal")).then(
+            pl.concat_str([pl.lit("Blink reflexes: "), pl.col("blink_pattern"), pl.lit(" pattern.")])),
+    )
+    del mo_src
+    pn_info = per.select(
+        "study_id",
+        pn_type=pl.col("polyneuropathy"),
+        pn_fibres=pl.when(pl.col("motor_involved") & pl.col("sensory_involved"))
+        .then(pl.lit("sensorimotor"))
+        .when(pl.col("motor_involved")).then(pl.lit("motor")).otherwise(pl.lit("sensory")),
+    ).join(w.group_by("study_id").agg(pl.col("conduction_block").any().alias("pn_cb")),
+           on="study_id", how="left")
+    text = summaries(studies, lesions.join(pn_info, on="study_id", how="left"), extras)
+    study_ncs = s.join(text, on="study_id", how="left").select(list(STUDY_NCS_SCHEMA)).cast(
+        STUDY_NCS_SCHEMA)
+
+    nf = w.with_columns(pl.col("demyelinating_features").list.join(";")).select(
+        NERVE_FINDINGS_COLUMNS).sort(NERVE_KEY)
+    return NcsFindings(nerve_findings=nf, study_ncs=study_ncs, lesions=lesions, segments=segs,
+                       measures=m)

@@ -1,0 +1,366 @@
+"""Study-level NCS diagnoses: polyneuropathy, mononeuropathies with their site, mononeuropathy
+multiplex, cranial neuropathies and the motor-only (pre-ganglionic) pattern.
+
+Input is the per-nerve frame of :mod:`edxlab.interpret.ncs_patterns` and the segment frame of
+:mod:`edxlab.interpret.ncs_segments`; output is the ``lesions`` frame (one row per lesion and
+side, with rule ids and evidence) and the per-study flags. All thresholds come from
+``reference/ncs_criteria.toml``.
+
+``ncs_abnormal`` (decision, documented in docs/design.md): true when the NCS shows a peripheral
+or cranial neuropathy (any lesion) or any counted abnormal measure that is *not* explained by the
+motor-only pattern. Low CMAPs (and F-wave changes) in motor nerves of a study whose sensory
+responses are all normal localize proximal to the dorsal root ganglion (anterior horn cell or
+motor root): they are reported (``motor_only_pattern``, summary) but they are not a neuropathy
+and do not make ``ncs_abnormal`` true, so that counting ``ncs_abnormal`` answers He et al.'s
+"NCS showed a peripheral or cranial neuropathy". Latencies/velocities of a cold limb that are
+not interpreted and absent responses where the profile says absence is normal do not count.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table
+from edxlab.reference.ncs_criteria import ncs_criteria
+
+LESION_SCHEMA: dict[str, pl.DataType] = {
+    "study_id": pl.String,
+    "kind": pl.String,
+    "nerve": pl.String,
+    "side": pl.String,
+    "site": pl.String,
+    "length_dependent": pl.Boolean,
+    "severity": pl.String,
+    "rule_ids": pl.String,
+    "evidence": pl.String,
+}
+SIDES = ("L", "R")
+SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
+
+
+def _empty_lesions() -> pl.DataFrame:
+    return pl.DataFrame(schema=LESION_SCHEMA)
+
+
+def _severity_from_amp() -> pl.Expr:
+    """Generic severity of a nerve from its distal amplitude (% of LLN): see [severity]."""
+    sev = ncs_criteria()["severity"]
+    pct = pl.col("amplitude_value") / pl.col("amplitude_limit") * 100
+    return (
+        pl.when(pl.col("absent") | (pct < sev["severe_below_pct_lln"]).fill_null(False))
+        .then(pl.lit("severe"))
+        .when((pct < sev["moderate_below_pct_lln"]).fill_null(False) | pl.col("low_amplitude"))
+        .then(pl.lit("moderate"))
+        .otherwise(pl.lit("mild"))
+    )
+
+
+def _worst(col: str = "severity") -> pl.Expr:
+    rank = pl.col(col).replace_strict(SEVERITY_RANK, default=0, return_dtype=pl.Int32)
+    return pl.col(col).sort_by(rank, descending=True).first()
+
+
+def _lesion(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    return frame.with_columns(kind=pl.lit(kind)).select(list(LESION_SCHEMA)).cast(LESION_SCHEMA)
+
+
+# ----------------------------------------------------------------------------------------------
+# focal neuropathies
+# ----------------------------------------------------------------------------------------------
+
+def carpal_tunnel(w: pl.DataFrame) -> pl.DataFrame:
+    """Median neuropathy at the wrist, per side, graded mild/moderate/severe (AAEM 2002)."""
+    cts = ncs_criteria()["cts"]
+    med = w.filter(pl.col("nerve") == "median")
+    sens = med.filter(pl.col("modality") != "motor").group_by("study_id", "side").agg(
+        (pl.col("distal_latency_abnormal") | pl.col("absent")).any().alias("sens_abn"),
+        (pl.col("absent") & (pl.col("modality") == "sensory")).any().alias("sens_absent"),
+        pl.col("evidence").filter(pl.col("abnormal")).str.join("; ").alias("sens_ev"),
+        pl.col("rule_ids").filter(pl.col("abnormal")).str.join(";").alias("sens_rules"),
+    )
+    mot = med.filter(pl.col("modality") == "motor").select(
+        "study_id", "side",
+        pl.col("distal_latency_abnormal").alias("dl_abn"),
+        (pl.col("absent") | pl.col("amplitude_abnormal")).alias("cmap_low"),
+        (pl.col("n_demyelinating") > 0).alias("forearm_demy"),
+        pl.when(pl.col("abnormal")).then(pl.col("evidence")).alias("mot_ev"),
+        pl.when(pl.col("abnormal")).then(pl.col("rule_ids")).alias("mot_rules"),
+    )
+    # internal comparisons (median minus ulnar/radial latency, same side and record site)
+    lat = w.select("study_id", "side", "nerve", "modality", "record_site", "distal_latency_ms")
+    comps = []
+    for name, mod, other, rec, lim in (
+        ("palm", "mixed", "ulnar", None, cts["palm_mixed_diff_ms"]),
+        ("ring finger", "sensory", "ulnar", "digit4", cts["ring_finger_diff_ms"]),
+        ("thumb", "sensory", "radial", "digit1", cts["thumb_diff_ms"]),
+    ):
+        a = lat.filter((pl.col("nerve") == "median") & (pl.col("modality") == mod))
+        b = lat.filter((pl.col("nerve") == other) & (pl.col("modality") == mod))
+        if rec is not None:
+            a = a.filter(pl.col("record_site") == rec)
+            b = b.filter(pl.col("record_site") == rec)
+        d = a.join(b.select("study_id", "side", pl.col("distal_latency_ms").alias("o")),
+                   on=["study_id", "side"]).with_columns(
+            diff=pl.col("distal_latency_ms") - pl.col("o")).filter(pl.col("diff") >= lim)
+        comps.append(d.select(
+            "study_id", "side",
+            pl.concat_str([pl.lit(f"median-{other} {name} latency difference "),
+                           pl.col("diff").round(2).cast(pl.String),
+                           pl.lit(f" ms (limit {lim} ms)")]).alias("comp_ev")))
+    comp = pl.concat(comps).group_by("study_id", "side").agg(
+        pl.col("comp_ev").str.join("; "))
+    uln = w.filter((pl.col("nerve") == "ulnar") & (pl.col("modality") != "motor")).group_by(
+        "study_id", "side").agg((pl.col("distal_latency_abnormal") | pl.col("absent")
+                                 | pl.col("amplitude_abnormal")).any().alias("ulnar_abn"))
+    keys = med.select("study_id", "side").unique()
+    d = (keys.join(sens, on=["study_id", "side"], how="left")
+         .join(mot, on=["study_id", "side"], how="left")
+         .join(comp, on=["study_id", "side"], how="left")
+         .join(uln, on=["study_id", "side"], how="left"))
+    f = lambda c: pl.col(c).fill_null(False)  # noqa: E731
+    comp_abn = pl.col("comp_ev").is_not_null()
+    median_abn = f("sens_abn") | f("dl_abn") | comp_abn
+    d = d.filter(median_abn & ~f("forearm_demy") & (~f("ulnar_abn") | comp_abn))
+    return _lesion(d.with_columns(
+        nerve=pl.lit("median"), site=pl.lit("wrist"), length_dependent=pl.lit(None, pl.Boolean),
+        severity=pl.when(f("sens_absent") | f("cmap_low")).then(pl.lit("severe"))
+        .when(f("dl_abn")).then(pl.lit("moderate")).otherwise(pl.lit("mild")),
+        rule_ids=pl.concat_str([pl.lit("AAEM2002.cts"), pl.col("sens_rules"), pl.col("mot_rules")],
+                               separator=";", ignore_nulls=True),
+        evidence=pl.concat_str([pl.col("sens_ev"), pl.col("mot_ev"), pl.col("comp_ev")],
+                               separator="; ", ignore_nulls=True),
+    ), "mononeuropathy")
+
+
+def segment_mononeuropathies(w: pl.DataFrame, segs: pl.DataFrame) -> pl.DataFrame:
+    """Focal lesions localized by a segment: ulnar at the elbow, peroneal at the fibular head,
+    conduction block or focal slowing elsewhere."""
+    foc = segs.filter(pl.col("focal"))
+    sev = w.filter(pl.col("modality") == "motor").select(*NERVE_KEY, sev=_severity_from_amp())
+    d = (
+        foc.join(sev, on=NERVE_KEY, how="left")
+        .group_by("study_id", "nerve", "side", "segment_site")
+        .agg(
+            _worst("sev").alias("severity"),
+            pl.col("rule_ids").list.explode(keep_nulls=False, empty_as_null=False).unique()
+            .sort().str.join(";").alias("rule_ids"),
+            pl.col("evidence").str.join("; ").alias("evidence"),
+        )
+        .with_columns(site=pl.col("segment_site"), length_dependent=pl.lit(None, pl.Boolean))
+    )
+    # slowing/block confined to a segment with a normal distal amplitude is mild at most
+    return _lesion(d.with_columns(pl.col("severity").fill_null("mild")), "mononeuropathy")
+
+
+def _blink_wide(w: pl.DataFrame) -> pl.DataFrame:
+    """Per study: the six blink responses (abnormal flags) by stimulated side, with side-to-side
+    difference rules (Kimura)."""
+    bcfg = ncs_criteria()["blink"]
+    b = w.filter(pl.col("nerve") == "blink")
+    cols = []
+    for s in SIDES:
+        bs = b.filter(pl.col("side") == s).select(
+            "study_id",
+            pl.col("r1_ms").alias(f"r1_{s}"), pl.col("r2_ipsi_ms").alias(f"r2i_{s}"),
+            pl.col("r2_contra_ms").alias(f"r2c_{s}"),
+            (pl.col("r1_abnormal") | pl.col("r1_nr")).alias(f"r1_{s}_abn"),
+            (pl.col("r2_ipsi_abnormal") | pl.col("r2_ipsi_nr")).alias(f"r2i_{s}_abn"),
+            (pl.col("r2_contra_abnormal") | pl.col("r2_contra_nr")).alias(f"r2c_{s}_abn"),
+            pl.col("evidence").alias(f"ev_{s}"),
+        )
+        cols.append(bs)
+    wide = cols[0].join(cols[1], on="study_id", how="full", coalesce=True)
+    out = []
+    for s, o in (("L", "R"), ("R", "L")):
+        out += [
+            (pl.col(f"r1_{s}_abn").fill_null(False)
+             | ((pl.col(f"r1_{s}") - pl.col(f"r1_{o}")) > bcfg["r1_side_diff_max_ms"]).fill_null(False)
+             ).alias(f"a_r1_{s}"),
+            (pl.col(f"r2i_{s}_abn").fill_null(False)
+             | ((pl.col(f"r2i_{s}") - pl.col(f"r2c_{s}")) > bcfg["r2_ipsi_contra_diff_max_ms"]).fill_null(False)
+             | ((pl.col(f"r2i_{s}") - pl.col(f"r2i_{o}")) > bcfg["r2_side_diff_max_ms"]).fill_null(False)
+             ).alias(f"a_r2i_{s}"),
+            (pl.col(f"r2c_{s}_abn").fill_null(False)
+             | ((pl.col(f"r2c_{s}") - pl.col(f"r2i_{s}")) > bcfg["r2_ipsi_contra_diff_max_ms"]).fill_null(False)
+             | ((pl.col(f"r2c_{s}") - pl.col(f"r2c_{o}")) > bcfg["r2_side_diff_max_ms"]).fill_null(False)
+             ).alias(f"a_r2c_{s}"),
+        ]
+    wide = wide.with_columns(out)
+    res = []
+    for s, o in (("L", "R"), ("R", "L")):
+        rec_s = [pl.col(f"a_r1_{s}"), pl.col(f"a_r2i_{s}"), pl.col(f"a_r2c_{o}")]
+        rec_o = [pl.col(f"a_r1_{o}"), pl.col(f"a_r2i_{o}"), pl.col(f"a_r2c_{s}")]
+        stim_s = [pl.col(f"a_r1_{s}"), pl.col(f"a_r2i_{s}"), pl.col(f"a_r2c_{s}")]
+        stim_o = [pl.col(f"a_r1_{o}"), pl.col(f"a_r2i_{o}"), pl.col(f"a_r2c_{o}")]
+        res += [
+            ((pl.col(f"a_r1_{s}") | pl.col(f"a_r2i_{s}")) & pl.col(f"a_r2c_{o}")
+             & ~pl.any_horizontal(rec_o)).alias(f"efferent_{s}"),
+            (pl.col(f"a_r2i_{s}") & pl.col(f"a_r2c_{s}") & ~pl.any_horizontal(stim_o)
+             ).alias(f"afferent_{s}"),
+        ]
+        del rec_s, stim_s
+    any_abn = pl.any_horizontal([pl.col(f"a_{r}_{s}") for r in ("r1", "r2i", "r2c") for s in SIDES])
+    wide = wide.with_columns(res).with_columns(blink_abnormal=any_abn)
+    return wide.with_columns(
+        blink_pattern=pl.when(pl.col("efferent_L")).then(pl.lit("facial efferent, left"))
+        .when(pl.col("efferent_R")).then(pl.lit("facial efferent, right"))
+        .when(pl.col("afferent_L")).then(pl.lit("trigeminal afferent, left"))
+        .when(pl.col("afferent_R")).then(pl.lit("trigeminal afferent, right"))
+        .when(pl.col("blink_abnormal")).then(pl.lit("abnormal, not localizing"))
+        .otherwise(pl.lit("normal"))
+    )
+
+
+def cranial_neuropathies(w: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Facial (CMAP low, < 50% of the other side, or blink efferent pattern) and trigeminal
+    (blink afferent pattern) neuropathies; also returns the per-study blink pattern."""
+    fcfg = ncs_criteria()["facial"]
+    fac = w.filter((pl.col("nerve") == "facial") & (pl.col("modality") == "motor"))
+    fac = fac.with_columns(
+        ratio_low=(pl.col("side_ratio_value") < fcfg["side_ratio_min"]).fill_null(False),
+    ).with_columns(
+        facial_abn=pl.col("absent") | pl.col("amplitude_abnormal") | pl.col("ratio_low")
+        | pl.col("distal_latency_abnormal"),
+        severity=pl.when(pl.col("absent")
+                         | (pl.col("side_ratio_value") < fcfg["severe_ratio_max"]).fill_null(False))
+        .then(pl.lit("severe"))
+        .when(pl.col("amplitude_abnormal") | pl.col("ratio_low")).then(pl.lit("moderate"))
+        .otherwise(pl.lit("mild")),
+    )
+    fac = fac.with_columns(
+        rule_ids=pl.concat_str([pl.col("rule_ids"), pl.when(pl.col("ratio_low")).then(
+            pl.lit("facial.side_ratio"))], separator=";", ignore_nulls=True),
+        evidence=pl.concat_str([pl.col("evidence"), pl.when(pl.col("ratio_low") & ~pl.col(
+            "side_ratio_abnormal")).then(pl.concat_str([
+                pl.lit("facial CMAP "), (pl.col("side_ratio_value") * 100).round(0).cast(pl.Int64)
+                .cast(pl.String), pl.lit(f"% of the other side (limit {int(fcfg['side_ratio_min'] * 100)}%)")]))],
+            separator="; ", ignore_nulls=True),
+    )
+    blink = _blink_wide(w)
+    parts = [fac.filter(pl.col("facial_abn")).select(
+        "study_id", "side", "severity", "rule_ids", "evidence", nerve=pl.lit("facial"))]
+    for s in SIDES:
+        side_name = "left" if s == "L" else "right"
+        eff = blink.filter(pl.col(f"efferent_{s}")).select(
+            "study_id", side=pl.lit(s), severity=pl.lit("mild"),
+            rule_ids=pl.lit("KIMURA.blink.efferent"),
+            evidence=pl.concat_str([pl.lit(f"blink reflex: responses recorded on the {side_name} "
+                                          "delayed or absent with either side stimulated (facial "
+                                          "efferent pattern): "),
+                                    pl.concat_str([pl.col("ev_L"), pl.col("ev_R")],
+                                                  separator="; ", ignore_nulls=True)]),
+            nerve=pl.lit("facial"))
+        aff = blink.filter(pl.col(f"afferent_{s}")).select(
+            "study_id", side=pl.lit(s), severity=pl.lit("mild"),
+            rule_ids=pl.lit("KIMURA.blink.afferent"),
+            evidence=pl.concat_str([pl.lit(f"blink reflex: all responses to {side_name} "
+                                          "supraorbital stimulation delayed or absent, normal "
+                                          "from the other side (trigeminal afferent pattern): "),
+                                    pl.col(f"ev_{s}").fill_null("")]),
+            nerve=pl.lit("trigeminal"))
+        parts += [eff, aff]
+    d = pl.concat(parts, how="vertical_relaxed").group_by("study_id", "nerve", "side").agg(
+        _worst("severity").alias("severity"),
+        pl.col("rule_ids").str.join(";"),
+        pl.col("evidence").str.join("; "),
+    ).with_columns(
+        site=pl.when(pl.col("nerve") == "facial").then(pl.lit("stylomastoid")).otherwise(pl.lit("")),
+        length_dependent=pl.lit(None, pl.Boolean),
+    )
+    return _lesion(d, "cranial_neuropathy"), blink.select("study_id", "blink_pattern")
+
+
+# ----------------------------------------------------------------------------------------------
+# generalized
+# ----------------------------------------------------------------------------------------------
+
+def _demyelinating_met(w: pl.DataFrame, cset: dict) -> pl.DataFrame:
+    """Per study: whether the selected set's demyelination criteria are met, with evidence."""
+    mot = w.filter(pl.col("modality") == "motor")
+    rule = cset["polyneuropathy_rule"]
+    agg = mot.group_by("study_id").agg(
+        (pl.col("n_demyelinating_primary") > 0).sum().alias("n_primary"),
+        (pl.col("n_demyelinating") > 0).sum().alias("n_any"),
+        pl.col("demy_cv").sum().alias("n_cv"),
+        (pl.col("demy_cb") | pl.col("demy_td")).sum().alias("n_cbtd"),
+        pl.col("demy_dl").sum().alias("n_dl"),
+        (pl.col("demy_f") | pl.col("demy_f_absent")).sum().alias("n_f"),
+        pl.col("demy_f_absent").sum().alias("n_f_absent"),
+        pl.concat_str([pl.col("nerve"), pl.lit(" "), pl.col("side"), pl.lit(": "),
+                       pl.col("demyelinating_features").list.join(", ")])
+        .filter(pl.col("n_demyelinating") > 0).str.join("; ").alias("demy_evidence"),
+    )
+    if rule == "aan_3_of_4":
+        met = ((pl.col("n_cv") >= 2).cast(pl.Int32) + (pl.col("n_cbtd") >= 1).cast(pl.Int32)
+               + (pl.col("n_dl") >= 2).cast(pl.Int32) + (pl.col("n_f") >= 2).cast(pl.Int32)) >= 3
+    elif rule == "two_nerves_or_one_plus_other":
+        met = (pl.col("n_primary") >= 2) | ((pl.col("n_primary") >= 1) & (pl.col("n_any") >= 2))
+    elif rule == "two_nerves":
+        met = (pl.col("n_primary") >= 2) | ((pl.col("n_f_absent") >= 2) & (pl.col("n_any") >= 3))
+    else:  # pragma: no cover - guarded by the criteria file
+        raise ValueError(rule)
+    return agg.with_columns(demyelinating_met=met)
+
+
+def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
+                   excluded: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Polyneuropathy per study: DSP (England 2005) typed axonal/demyelinating/mixed, or a
+    demyelinating polyneuropathy by the selected set (sural sparing allowed).
+
+    ``excluded``: (study_id, parent, side) of nerves explained by a focal lesion.
+    Returns (per-study frame, lesion rows).
+    """
+    dsp = ncs_criteria()["dsp"]
+    nt = nerve_table().select("nerve", "parent")
+    nw = (w.filter(pl.col("nerve") != "blink")
+          .join(nt, on="nerve", how="left")
+          .join(excluded.select("study_id", "parent", "side").unique()
+                .with_columns(_exc=pl.lit(True)), on=["study_id", "parent", "side"], how="left")
+          .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null()))
+    req = dsp["required_nerve"]
+    per = nw.group_by("study_id").agg(
+        pl.col("parent").filter(pl.col("gen")).n_unique().alias("n_nerves"),
+        (pl.col("gen") & (pl.col("nerve") == req)).sum().alias("sural_abn"),
+        (pl.col("nerve") == req).sum().alias("sural_tested"),
+        (pl.col("gen") & (pl.col("limb") == "lower")).mean().alias("frac_lower"),
+        (pl.col("gen") & (pl.col("limb") == "upper")).mean().alias("frac_upper"),
+        (pl.col("gen").filter(pl.col("limb") == "lower")).mean().alias("fl"),
+        (pl.col("gen").filter(pl.col("limb") == "upper")).mean().alias("fu"),
+        (pl.col("gen") & (pl.col("modality") == "motor")).any().alias("motor_involved"),
+        (pl.col("gen") & (pl.col("modality") != "motor")).any().alias("sensory_involved"),
+        (pl.col("absent") & (pl.col("modality") == "motor")).any().alias("motor_absent"),
+        (pl.col("low_amplitude") & (pl.col("modality") == "motor")).any().alias("motor_low"),
+        pl.col("evidence").filter(pl.col("gen")).str.join("; ").alias("pn_evidence"),
+        pl.col("rule_ids").filter(pl.col("gen")).str.join(";").alias("pn_rules"),
+    )
+    demy = _demyelinating_met(w, cset)
+    per = per.join(demy, on="study_id", how="left").with_columns(
+        pl.col("demyelinating_met").fill_null(False), pl.col("n_any").fill_null(0))
+    dsp_met = ((pl.col("sural_abn") >= 1) & (pl.col("sural_abn") == pl.col("sural_tested"))
+               & (pl.col("n_nerves") >= dsp["min_nerves"]))
+    per = per.with_columns(dsp_met=dsp_met).with_columns(
+        polyneuropathy=pl.when(pl.col("demyelinating_met")).then(pl.lit("demyelinating"))
+        .when(pl.col("dsp_met") & (pl.col("n_any") > 0)).then(pl.lit("mixed"))
+        .when(pl.col("dsp_met")).then(pl.lit("axonal"))
+        .otherwise(pl.lit("none")),
+        length_dependent=(pl.col("fl").fill_null(0) > pl.col("fu").fill_null(0))
+        | (pl.col("dsp_met") & pl.col("fu").is_null()),
+        pn_severity=pl.when(pl.col("motor_absent")).then(pl.lit("severe"))
+        .when(pl.col("motor_involved")).then(pl.lit("moderate")).otherwise(pl.lit("mild")),
+    )
+    pn = per.filter(pl.col("polyneuropathy") != "none")
+    rules = pl.concat_str([
+        pl.when(pl.col("dsp_met")).then(pl.lit("ENGLAND2005.dsp")),
+        pl.when(pl.col("demyelinating_met")).then(pl.lit(f"{set_name}.polyneuropathy")),
+        pl.col("pn_rules")], separator=";", ignore_nulls=True)
+    ev = pl.concat_str([
+        pl.when(pl.col("dsp_met")).then(pl.concat_str([
+            pl.lit("abnormal in "), pl.col("n_nerves").cast(pl.String),
+            pl.lit(" nerves including the sural (England 2005)")])),
+        pl.when(pl.col("demyelinating_met")).then(pl.concat_str([
+            pl.lit(f"demyelinating features ({set_name}): "), pl.col("demy_evidence")])),
+        pl.col("pn_evidence")], separator="; ", ignore_nulls=True)
+    les = pn.select("study_id", "length_dependent", severity="pn_severity", rule_ids=rules,
+                    evidence=ev, nerve=pl.lit(""), site=pl.lit(""))
+    les = les.join(pl.DataFrame({"side": list(SIDES)}), how="cross")
+    return per, _lesion(les, "polyneuropathy")

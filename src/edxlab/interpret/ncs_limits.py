@@ -1,0 +1,356 @@
+"""Every nerve conduction, F-wave and blink measure against its reference limit.
+
+Pure functions over Polars frames. The central output is the long ``measures`` frame: one row
+per (study, nerve, modality, side, measure, segment) with value, NR flag, limit, bound, % of
+limit, source, rule id, temperature and technique flags and the final ``abnormal`` flag (outside
+the limit *and* interpretable: latencies and velocities of a cold limb are not interpreted
+unless temperature correction is on).
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from importlib import resources
+
+import polars as pl
+
+from edxlab.interpret.config import InterpretConfig
+from edxlab.reference.ncs_criteria import ncs_criteria
+from edxlab.reference.profiles import default_profile_name, profiles_frame
+
+NERVE_KEY = ["study_id", "nerve", "modality", "side"]
+LATENCY_MEASURES = ("distal_latency", "fwave_latency", "r1", "r2_ipsi", "r2_contra")
+TEMP_SENSITIVE = ("distal_latency", "cv", "fwave_latency")
+
+MEASURE_SCHEMA: dict[str, pl.DataType] = {
+    "study_id": pl.String,
+    "nerve": pl.String,
+    "modality": pl.String,
+    "side": pl.String,
+    "record_site": pl.String,
+    "measure": pl.String,
+    "seg": pl.Int64,
+    "segment_site": pl.String,
+    "segment_label": pl.String,
+    "value": pl.Float64,
+    "nr": pl.Boolean,
+    "distance_mm": pl.Float64,
+    "temp_c": pl.Float64,
+}
+
+
+def _ref_csv(name: str) -> pl.DataFrame:
+    text = resources.files("edxlab.reference").joinpath(name).read_text("utf-8")
+    return pl.read_csv(io.StringIO(text), infer_schema=False)
+
+
+@cache
+def nerve_table() -> pl.DataFrame:
+    """nerve -> limb (upper/lower/cranial/other), distal lesion site, distal entrapment, label."""
+    return _ref_csv("ncs_nerves.csv").with_columns(
+        pl.col("distal_site").fill_null(""),
+        pl.col("distal_entrapment").str.to_lowercase() == "true",
+    )
+
+
+@cache
+def site_order() -> pl.DataFrame:
+    return _ref_csv("ncs_sites.csv").with_columns(pl.col("order").cast(pl.Int64))
+
+
+@cache
+def segment_table() -> pl.DataFrame:
+    return _ref_csv("ncs_segments.csv").select(
+        "nerve",
+        pl.col("proximal_site").alias("stim_site"),
+        pl.col("segment_site").fill_null(""),
+        (pl.col("entrapment").str.to_lowercase() == "true").alias("entrapment"),
+        (pl.col("cb_excluded").str.to_lowercase() == "true").alias("cb_excluded"),
+    )
+
+
+def study_covariates(ds, config: InterpretConfig) -> pl.DataFrame:
+    """study_id, patient_id, age, height_cm, temp_upper_c, temp_lower_c, profile."""
+    studies = ds["studies"]
+    patients = ds["patients"].select("patient_id", "birth_year")
+    default = config.profile or default_profile_name()
+    prof = pl.lit(default)
+    if not config.override_profile:
+        prof = pl.coalesce(pl.col("reference_profile"), prof)
+    return (
+        studies.join(patients, on="patient_id", how="left")
+        .select(
+            "study_id",
+            "patient_id",
+            "study_date",
+            pl.coalesce(
+                pl.col("age_years"),
+                (pl.col("study_date").dt.year() - pl.col("birth_year")).cast(pl.Float64),
+            ).alias("age"),
+            "height_cm",
+            "temp_upper_c",
+            "temp_lower_c",
+            prof.alias("profile"),
+        )
+    )
+
+
+def ncs_segments(ncs: pl.DataFrame) -> pl.DataFrame:
+    """Order each nerve study's stimulation sites distal -> proximal and derive its segments.
+
+    Returns one row per response with ``rank`` (0 = distal) and, for proximal rows, the segment
+    from the next more distal site: segment CV (machine value, else distance / latency
+    difference), amplitude/area drop % and duration increase %, segment site code, entrapment
+    and conduction-block exclusion flags.
+    """
+    order = site_order()
+    seg = segment_table()
+    df = (
+        ncs.join(order, on="stim_site", how="left")
+        .with_columns(pl.col("order").fill_null(99))
+        .sort([*NERVE_KEY, "order"])
+        .with_columns(
+            pl.int_range(pl.len()).over(NERVE_KEY).alias("rank"),
+            pl.col("stim_site").shift(1).over(NERVE_KEY).alias("from_site"),
+            pl.col("latency_ms").shift(1).over(NERVE_KEY).alias("prev_latency"),
+            pl.col("amplitude").shift(1).over(NERVE_KEY).alias("prev_amplitude"),
+            pl.col("area").shift(1).over(NERVE_KEY).alias("prev_area"),
+            pl.col("duration_ms").shift(1).over(NERVE_KEY).alias("prev_duration"),
+            pl.col("amplitude").first().over(NERVE_KEY).alias("distal_amplitude"),
+            pl.col("record_site").drop_nulls().first().over(NERVE_KEY).alias("nerve_record_site"),
+            pl.col("temp_c").max().over(NERVE_KEY).alias("nerve_temp_c"),
+        )
+        .join(seg, on=["nerve", "stim_site"], how="left")
+    )
+    dlat = pl.col("latency_ms") - pl.col("prev_latency")
+    return df.with_columns(
+        pl.when(pl.col("rank") > 0)
+        .then(pl.coalesce(pl.col("cv_ms"),
+                          pl.when(dlat > 0).then(pl.col("distance_mm") / dlat)).round(1))
+        .alias("segment_cv"),
+        pl.when((pl.col("rank") > 0) & (pl.col("prev_amplitude") > 0))
+        .then((1 - pl.col("amplitude") / pl.col("prev_amplitude")) * 100)
+        .alias("amp_drop_pct"),
+        pl.when((pl.col("rank") > 0) & (pl.col("prev_area") > 0))
+        .then((1 - pl.col("area") / pl.col("prev_area")) * 100)
+        .alias("area_drop_pct"),
+        pl.when((pl.col("rank") > 0) & (pl.col("prev_duration") > 0))
+        .then((pl.col("duration_ms") / pl.col("prev_duration") - 1) * 100)
+        .alias("duration_increase_pct"),
+        pl.col("segment_site").fill_null(""),
+        pl.col("entrapment").fill_null(False),
+        pl.col("cb_excluded").fill_null(False),
+        pl.concat_str([pl.col("from_site"), pl.col("stim_site")], separator="-").alias(
+            "segment_label"),
+    )
+
+
+def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
+    """Long measure rows from the ordered responses (distal latency, amplitude, CVs)."""
+    distal = rows.filter(pl.col("rank") == 0)
+    base = [
+        "study_id", "nerve", "modality", "side",
+        pl.col("nerve_record_site").fill_null("").alias("record_site"),
+    ]
+    common = dict(seg=pl.lit(0, pl.Int64), segment_site=pl.lit(""), segment_label=pl.lit(""))
+    lat = distal.select(
+        *base, measure=pl.lit("distal_latency"), **common,
+        value=pl.col("latency_ms"), nr=pl.col("latency_ms_nr"),
+        distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
+    )
+    amp = distal.select(
+        *base, measure=pl.lit("amplitude"), **common,
+        value=pl.col("amplitude"), nr=pl.col("amplitude_nr"),
+        distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
+    )
+    # sensory/mixed single-site velocity: the machine's value, else distance/onset latency
+    scv = distal.filter(pl.col("modality") != "motor").select(
+        *base, measure=pl.lit("cv"), **common,
+        value=pl.coalesce(
+            pl.col("cv_ms"),
+            pl.when((pl.col("latency_kind") == "onset") & (pl.col("latency_ms") > 0))
+            .then(pl.col("distance_mm") / pl.col("latency_ms")),
+        ),
+        nr=pl.lit(False), distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
+    ).filter(pl.col("value").is_not_null())
+    mcv = rows.filter((pl.col("rank") > 0) & pl.col("segment_cv").is_not_null()).select(
+        *base, measure=pl.lit("cv"), seg=pl.col("rank"),
+        segment_site=pl.col("segment_site"), segment_label=pl.col("segment_label"),
+        value=pl.col("segment_cv"), nr=pl.lit(False),
+        distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
+    )
+    return pl.concat([lat, amp, scv, mcv], how="vertical_relaxed")
+
+
+def _fwave_measures(fw: pl.DataFrame) -> pl.DataFrame:
+    return fw.select(
+        "study_id", "nerve", modality=pl.lit("motor"), side=pl.col("side"),
+        record_site=pl.lit(""), measure=pl.lit("fwave_latency"), seg=pl.lit(0, pl.Int64),
+        segment_site=pl.lit(""), segment_label=pl.lit(""),
+        value=pl.col("min_latency_ms"), nr=pl.col("min_latency_ms_nr"),
+        distance_mm=pl.lit(None, pl.Float64), temp_c=pl.lit(None, pl.Float64),
+    )
+
+
+def _blink_measures(bl: pl.DataFrame) -> pl.DataFrame:
+    parts = []
+    for m, col in (("r1", "r1_ms"), ("r2_ipsi", "r2_ipsi_ms"), ("r2_contra", "r2_contra_ms")):
+        parts.append(bl.select(
+            "study_id", nerve=pl.lit("blink"), modality=pl.lit("reflex"),
+            side=pl.col("stim_side"), record_site=pl.lit(""), measure=pl.lit(m),
+            seg=pl.lit(0, pl.Int64), segment_site=pl.lit(""), segment_label=pl.lit(""),
+            value=pl.col(col), nr=pl.col(f"{col}_nr"),
+            distance_mm=pl.lit(None, pl.Float64), temp_c=pl.lit(None, pl.Float64),
+        ))
+    return pl.concat(parts)
+
+
+def _side_ratios(m: pl.DataFrame) -> pl.DataFrame:
+    """Amplitude as a fraction of the other side's, where both sides have a response."""
+    amp = m.filter((pl.col("measure") == "amplitude") & ~pl.col("nr") & pl.col("value").is_not_null())
+    other = amp.select(
+        "study_id", "nerve", "modality",
+        pl.when(pl.col("side") == "L").then(pl.lit("R")).otherwise(pl.lit("L")).alias("side"),
+        pl.col("value").alias("other_value"),
+    )
+    return (
+        amp.join(other, on=NERVE_KEY, how="inner")
+        .filter(pl.col("other_value") > 0)
+        .with_columns(
+            measure=pl.lit("side_amplitude_ratio"),
+            value=pl.col("value") / pl.col("other_value"),
+            distance_mm=pl.lit(None, pl.Float64),
+        )
+        .drop("other_value")
+    )
+
+
+def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
+    """Join each measure row to its most specific applicable profile row."""
+    lim = limits.select(
+        "profile", "nerve", "modality", "measure",
+        pl.col("record_site").alias("lim_record_site"),
+        "bound", "limit", "unit", "age_min", "age_max", "height_min", "height_max",
+        "per_cm_height", "ref_height_cm", pl.col("distance_mm").alias("ref_distance_mm"),
+        "absent_normal", "source", "wildcard",
+    )
+    m = m.with_row_index("_rid")
+    cand = m.select("_rid", "profile", "nerve", "modality", "measure", "record_site", "age",
+                    "height_cm").join(lim, on=["profile", "nerve", "modality", "measure"],
+                                      how="inner")
+    age, h = pl.col("age"), pl.col("height_cm")
+    ok = (
+        ((pl.col("lim_record_site") == "") | (pl.col("lim_record_site") == pl.col("record_site")))
+        & (pl.col("age_min").is_null() | (age >= pl.col("age_min")).fill_null(False))
+        & (pl.col("age_max").is_null() | (age < pl.col("age_max")).fill_null(False))
+        & (pl.col("height_min").is_null() | (h >= pl.col("height_min")).fill_null(False))
+        & (pl.col("height_max").is_null() | (h < pl.col("height_max")).fill_null(False))
+        & (pl.col("per_cm_height").is_null() | h.is_not_null())
+    )
+    score = (
+        (~pl.col("wildcard")).cast(pl.Int32) * 16
+        + (pl.col("lim_record_site") != "").cast(pl.Int32) * 8
+        + (pl.col("age_min").is_not_null() | pl.col("age_max").is_not_null()).cast(pl.Int32) * 4
+        + (pl.col("height_min").is_not_null() | pl.col("height_max").is_not_null()
+           | pl.col("per_cm_height").is_not_null()).cast(pl.Int32) * 2
+    )
+    best = (
+        cand.filter(ok)
+        .with_columns(_score=score)
+        .sort(["_rid", "_score"], descending=[False, True])
+        .unique(subset="_rid", keep="first", maintain_order=False)
+        .with_columns(
+            limit=pl.when(pl.col("per_cm_height").is_not_null())
+            .then(pl.col("limit") + pl.col("per_cm_height") * (h - pl.col("ref_height_cm")))
+            .otherwise(pl.col("limit"))
+        )
+        .select("_rid", "bound", "limit", "unit", "ref_distance_mm", "absent_normal", "source")
+    )
+    return m.join(best, on="_rid", how="left").drop("_rid")
+
+
+def _temperature_minima(limits: pl.DataFrame) -> pl.DataFrame:
+    return limits.filter(pl.col("measure") == "temperature").select(
+        "profile",
+        pl.col("nerve").str.replace("_limb", "").alias("limb"),
+        pl.col("limit").alias("temp_min"),
+        pl.col("source").alias("temp_source"),
+    )
+
+
+def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
+                   rows: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The long measures frame (see module docstring)."""
+    crit = ncs_criteria()
+    if rows is None:
+        rows = ncs_segments(ds["ncs"])
+    m = pl.concat(
+        [
+            _nerve_measures(rows),
+            _fwave_measures(ds["fwaves"]),
+            _blink_measures(ds["blink"]),
+        ],
+        how="vertical_relaxed",
+    ).select(list(MEASURE_SCHEMA)).cast(MEASURE_SCHEMA)
+    m = pl.concat([m, _side_ratios(m)])
+    m = m.with_columns(pl.col("nr").fill_null(False))
+    limits = profiles_frame(covariates["profile"].unique().drop_nulls().to_list(),
+                            config.extra_profiles)
+    nt = nerve_table().select("nerve", "limb")
+    m = (
+        m.join(covariates.select("study_id", "profile", "age", "height_cm", "temp_upper_c",
+                                 "temp_lower_c"), on="study_id", how="left")
+        .join(nt, on="nerve", how="left")
+        .with_columns(pl.col("limb").fill_null("other"))
+        .with_columns(
+            temp_c=pl.coalesce(
+                pl.col("temp_c"),
+                pl.when(pl.col("limb") == "upper").then(pl.col("temp_upper_c"))
+                .when(pl.col("limb") == "lower").then(pl.col("temp_lower_c")),
+            )
+        )
+        .join(_temperature_minima(limits), on=["profile", "limb"], how="left")
+    )
+    m = _attach_limits(m, limits)
+
+    tcfg = crit["temperature"]
+    tol = float(crit["technique"]["distance_tolerance_mm"])
+    cold = (pl.col("temp_c") < pl.col("temp_min")).fill_null(False)
+    deficit = (pl.col("temp_min") - pl.col("temp_c"))
+    sensitive = pl.col("measure").is_in(TEMP_SENSITIVE)
+    if config.temperature_correction:
+        corrected = (
+            pl.when(cold & sensitive & (pl.col("measure") == "cv"))
+            .then(pl.col("value") + tcfg["cv_ms_per_degc"] * deficit)
+            .when(cold & (pl.col("measure") == "distal_latency"))
+            .then(pl.col("value") - tcfg["latency_ms_per_degc"] * deficit)
+            .otherwise(pl.col("value"))
+        )
+    else:
+        corrected = pl.col("value")
+    m = m.with_columns(cold=cold, value_used=corrected)
+    v, lim = pl.col("value_used"), pl.col("limit")
+    outside = (
+        pl.when(pl.col("limit").is_null()).then(False)
+        .when(pl.col("nr")).then(~pl.col("absent_normal").fill_null(False))
+        .when(pl.col("bound") == "max").then(v > lim)
+        .otherwise(v < lim)
+    ).fill_null(False)
+    uninterpretable = (
+        pl.col("cold") & sensitive & ~pl.col("nr") & pl.lit(not config.temperature_correction)
+    )
+    return m.with_columns(
+        outside=outside,
+        cold_uninterpreted=outside & uninterpretable,
+        abnormal=outside & ~uninterpretable,
+        pct_of_limit=pl.when(lim > 0).then(pl.col("value_used") / lim * 100).round(0),
+        distance_flag=(
+            (pl.col("measure") == "distal_latency")
+            & ((pl.col("distance_mm") - pl.col("ref_distance_mm")).abs() > tol)
+        ).fill_null(False),
+        rule_id=pl.concat_str(
+            [pl.col("profile"), pl.lit(":"), pl.col("nerve"), pl.lit("."), pl.col("modality"),
+             pl.lit("."), pl.col("measure")]
+        ),
+    ).drop("temp_upper_c", "temp_lower_c")

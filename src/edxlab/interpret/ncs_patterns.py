@@ -1,0 +1,281 @@
+"""Per-nerve patterns: normal, axonal, demyelinating, focal, slowing, absent (blink: delayed).
+
+One row per nerve study (study, nerve, modality, side) with each measure's value, limit, % of
+limit, source and abnormal flag, the demyelinating-range features of the selected criteria set
+(amplitude-dependent rule), segment findings, the pattern, its rule ids and evidence text.
+
+Patterns (precedence top-down):
+- ``absent``: no response where one is expected.
+- ``demyelinating``: a motor feature in the demyelinating range away from entrapment sites
+  (CV, distal latency, F-wave, conduction block, temporal dispersion, distal CMAP duration).
+- ``focal``: conduction block/slowing confined to a segment, an entrapment-site rule (ulnar at
+  the elbow, peroneal at the fibular head), or a prolonged distal latency of a nerve whose distal
+  segment is an entrapment site (median at the wrist) - the site is given in ``site``.
+- ``axonal``: low amplitude (or below the side-to-side limit) with velocities and latencies short
+  of the demyelinating range.
+- ``slowing``: latency/velocity outside the limit, not in the demyelinating range, amplitude
+  normal and not localized (non-specific).
+- ``normal``. Blink reflex rows: ``normal``, ``delayed`` or ``absent``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table
+
+LABELS = {
+    ("distal_latency", "motor"): "distal latency",
+    ("distal_latency", "sensory"): "peak latency",
+    ("distal_latency", "mixed"): "peak latency",
+    ("amplitude", "motor"): "CMAP amplitude",
+    ("amplitude", "sensory"): "SNAP amplitude",
+    ("amplitude", "mixed"): "mixed nerve amplitude",
+    ("cv", None): "conduction velocity",
+    ("fwave_latency", None): "F-wave minimal latency",
+    ("side_amplitude_ratio", None): "amplitude relative to the other side",
+    ("r1", None): "R1",
+    ("r2_ipsi", None): "ipsilateral R2",
+    ("r2_contra", None): "contralateral R2",
+}
+NERVE_MEASURES = {
+    "distal_latency": "distal_latency",
+    "amplitude": "amplitude",
+    "cv": "cv",
+    "fwave_latency": "fwave",
+    "side_amplitude_ratio": "side_ratio",
+    "r1": "r1",
+    "r2_ipsi": "r2_ipsi",
+    "r2_contra": "r2_contra",
+}
+
+
+def _label() -> pl.Expr:
+    expr = pl.lit(None, pl.String)
+    for (m, mod), lab in LABELS.items():
+        cond = pl.col("measure") == m
+        if mod is not None:
+            cond = cond & (pl.col("modality") == mod)
+        expr = pl.when(cond).then(pl.lit(lab)).otherwise(expr)
+    return expr
+
+
+def _num(x: pl.Expr) -> pl.Expr:
+    """Compact number text: 2 decimals for values below 10, else 1 decimal, trailing zeros off."""
+    r = pl.when(x.abs() < 10).then(x.round(2)).otherwise(x.round(1))
+    return r.cast(pl.String).str.replace(r"\.0+$", "").str.replace(r"(\.\d*?)0+$", "$1")
+
+
+def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
+    """Add ``phrase``: the evidence text of an outside-limit measure (null otherwise)."""
+    is_ratio = pl.col("measure") == "side_amplitude_ratio"
+    value_txt = pl.when(is_ratio).then(
+        pl.concat_str([_num(pl.col("value") * 100), pl.lit("% (limit "),
+                       _num(pl.col("limit") * 100), pl.lit("%)")])
+    ).otherwise(
+        pl.concat_str([_num(pl.col("value")), pl.lit(" "), pl.col("unit"), pl.lit(" ("),
+                       pl.when(pl.col("bound") == "max").then(pl.lit("ULN ")).otherwise(pl.lit("LLN ")),
+                       _num(pl.col("limit")), pl.lit(" "), pl.col("unit"), pl.lit(", "),
+                       _num(pl.col("pct_of_limit")), pl.lit("% of limit)")])
+    )
+    seg = pl.when(pl.col("segment_label") != "").then(
+        pl.concat_str([pl.lit(" ("), pl.col("segment_label").str.replace_all("_", " "),
+                       pl.lit(")")])).otherwise(pl.lit(""))
+    base = pl.concat_str([pl.col("nerve").str.replace_all("_", " "), pl.lit(" "),
+                          pl.col("modality"), pl.lit(" "), _label(), seg, pl.lit(" ")])
+    txt = pl.when(pl.col("nr")).then(pl.concat_str([base, pl.lit("absent (NR)")])).otherwise(
+        pl.concat_str([base, value_txt]))
+    cold = pl.concat_str([pl.lit(" - limb "), _num(pl.col("temp_c")), pl.lit(" degC, below "),
+                          _num(pl.col("temp_min")), pl.lit(" degC: not interpreted")])
+    corrected = pl.concat_str([pl.lit(" - corrected for limb temperature "),
+                               _num(pl.col("temp_c")), pl.lit(" degC")])
+    dist = pl.concat_str([pl.lit(" - distance "), _num(pl.col("distance_mm")),
+                          pl.lit(" mm differs from the reference technique's "),
+                          _num(pl.col("ref_distance_mm")), pl.lit(" mm")])
+    phrase = (
+        pl.when(pl.col("cold_uninterpreted")).then(pl.concat_str([txt, cold]))
+        .when(pl.col("abnormal") & pl.col("cold") & (pl.col("value_used") != pl.col("value")))
+        .then(pl.concat_str([txt, corrected]))
+        .when(pl.col("abnormal")).then(txt)
+    )
+    phrase = pl.when(pl.col("distance_flag") & phrase.is_not_null()).then(
+        pl.concat_str([phrase, dist])).otherwise(phrase)
+    return m.with_columns(phrase=phrase)
+
+
+def _wide(m: pl.DataFrame) -> pl.DataFrame:
+    keys = m.filter(pl.col("measure") != "side_amplitude_ratio").select(NERVE_KEY).unique()
+    out = keys
+    for measure, p in NERVE_MEASURES.items():
+        sub = m.filter(pl.col("measure") == measure)
+        if measure == "cv":
+            sub = sub.sort([*NERVE_KEY, "value"]).unique(subset=NERVE_KEY, keep="first")
+        cols = [
+            pl.col("value").alias(f"{p}_value" if p in ("amplitude", "side_ratio") else f"{p}_ms"
+                                  if p != "cv" else "cv_ms"),
+            pl.col("limit").alias(f"{p}_limit"),
+            pl.col("pct_of_limit").alias(f"{p}_pct_of_limit"),
+            pl.col("source").alias(f"{p}_source"),
+            pl.col("abnormal").alias(f"{p}_abnormal"),
+        ]
+        if measure in ("distal_latency", "amplitude", "fwave_latency", "r1", "r2_ipsi",
+                       "r2_contra"):
+            cols.append(pl.col("nr").alias(f"{p}_nr"))
+        if measure == "amplitude":
+            cols += [pl.col("unit").alias("amplitude_unit"),
+                     pl.col("record_site"), pl.col("profile"), pl.col("temp_c"),
+                     pl.col("temp_min"), pl.col("limb")]
+        if measure == "distal_latency":
+            cols += [pl.col("distance_mm"), pl.col("ref_distance_mm").alias("reference_distance_mm"),
+                     pl.col("distance_flag")]
+        if measure == "cv":
+            cols.append(pl.col("segment_label").alias("cv_segment"))
+        out = out.join(sub.select(*NERVE_KEY, *cols), on=NERVE_KEY, how="left")
+    agg = m.group_by(NERVE_KEY).agg(
+        pl.col("phrase").drop_nulls().str.join("; ").alias("measure_evidence"),
+        pl.col("rule_id").filter(pl.col("abnormal")).unique().sort().alias("measure_rules"),
+        pl.col("cold").any().alias("temperature_low"),
+        pl.col("cold_uninterpreted").any().alias("cold_uninterpreted"),
+        pl.col("outside").any().alias("any_outside"),
+        pl.col("profile").first().alias("_profile"),
+        pl.col("temp_c").first().alias("_temp"),
+        pl.col("temp_min").first().alias("_tmin"),
+        pl.col("limb").first().alias("_limb"),
+    )
+    return out.join(agg, on=NERVE_KEY, how="left").with_columns(
+        profile=pl.coalesce("profile", "_profile"),
+        temp_c=pl.coalesce("temp_c", "_temp"),
+        temp_min=pl.coalesce("temp_min", "_tmin"),
+        limb=pl.coalesce("limb", "_limb"),
+    ).drop("_profile", "_temp", "_tmin", "_limb")
+
+
+def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset: dict,
+                   set_name: str) -> pl.DataFrame:
+    """The per-nerve frame (see module docstring). ``m`` = measures with phrases."""
+    w = _wide(m)
+    nt = nerve_table().select("nerve", "distal_site", "distal_entrapment")
+    w = w.join(nt, on="nerve", how="left").with_columns(
+        pl.col("distal_site").fill_null(""), pl.col("distal_entrapment").fill_null(False))
+    # distal CMAP duration (for the EFNS/EAN distal duration criterion)
+    dur = rows.filter(pl.col("rank") == 0).select(*NERVE_KEY, pl.col("duration_ms").alias(
+        "distal_duration_ms"))
+    w = w.join(dur, on=NERVE_KEY, how="left")
+    sagg = segs.sort(NERVE_KEY + ["seg"]).group_by(NERVE_KEY).agg(
+        pl.col("conduction_block").any().alias("conduction_block"),
+        pl.col("temporal_dispersion").any().alias("temporal_dispersion"),
+        pl.col("cv_demyelinating").any().alias("seg_cv_demyelinating"),
+        (pl.col("cv_abnormal") & ~pl.col("entrapment")).any().alias("seg_cv_abnormal_nonentrap"),
+        pl.col("segment_site").filter(pl.col("focal")).first().alias("focal_segment_site"),
+        pl.col("focal").any().alias("segment_focal"),
+        pl.col("entrapment_focal").any().alias("entrapment_focal"),
+        ((pl.col("conduction_block") | pl.col("temporal_dispersion")
+          | pl.col("focal_slowing"))).any().alias("nonentrapment_focal"),
+        pl.col("rule_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("segment_rules"),
+        pl.col("evidence").filter(pl.col("evidence") != "").str.join("; ").alias("segment_evidence"),
+    )
+    w = w.join(sagg, on=NERVE_KEY, how="left")
+    for c in ("conduction_block", "temporal_dispersion", "seg_cv_demyelinating",
+              "seg_cv_abnormal_nonentrap", "segment_focal", "entrapment_focal",
+              "nonentrapment_focal"):
+        w = w.with_columns(pl.col(c).fill_null(False))
+    for c in ("distal_latency_abnormal", "amplitude_abnormal", "cv_abnormal", "fwave_abnormal",
+              "side_ratio_abnormal", "r1_abnormal", "r2_ipsi_abnormal", "r2_contra_abnormal",
+              "amplitude_nr", "distal_latency_nr", "fwave_nr", "temperature_low",
+              "cold_uninterpreted", "distance_flag"):
+        w = w.with_columns(pl.col(c).fill_null(False))
+
+    motor = pl.col("modality") == "motor"
+    amp_pct = pl.col("amplitude_value") / pl.col("amplitude_limit") * 100
+    low_cmap = (amp_pct < cset["low_cmap_pct_lln"]).fill_null(False)
+    absent = (pl.col("amplitude_nr") | pl.col("distal_latency_nr")) & pl.col("amplitude_abnormal")
+    dl_thr = pl.when(low_cmap).then(cset["dl_min_pct_uln_low_cmap"]).otherwise(cset["dl_min_pct_uln"])
+    f_thr = pl.when(low_cmap).then(cset["f_min_pct_uln_low_cmap"]).otherwise(cset["f_min_pct_uln"])
+    dur_lim = pl.col("nerve").replace_strict(
+        cset.get("distal_duration_ms", {}), default=None, return_dtype=pl.Float64)
+    cold_dl = pl.col("cold_uninterpreted") & pl.col("temperature_low")
+    w = w.with_columns(
+        demy_dl=(motor & ~pl.col("distal_entrapment") & pl.col("distal_latency_abnormal")
+                 & (pl.col("distal_latency_pct_of_limit") >= dl_thr)).fill_null(False),
+        demy_cv=(motor & pl.col("seg_cv_demyelinating")),
+        demy_f=(motor & pl.col("fwave_abnormal") & ~pl.col("fwave_nr")
+                & (pl.col("fwave_pct_of_limit") >= f_thr)).fill_null(False),
+        demy_f_absent=(motor & pl.col("fwave_nr") & pl.col("fwave_abnormal")
+                       & pl.lit(bool(cset["f_absent_counts"]))
+                       & (amp_pct >= cset["f_absent_min_cmap_pct_lln"])).fill_null(False),
+        demy_cb=motor & pl.col("conduction_block"),
+        demy_td=motor & pl.col("temporal_dispersion"),
+        demy_duration=(motor & (pl.col("distal_duration_ms") >= dur_lim)).fill_null(False),
+        low_amplitude=((pl.col("amplitude_abnormal") & ~absent) | pl.col("side_ratio_abnormal")),
+        absent=absent,
+    )
+    demy_names = {
+        "demy_dl": "distal latency", "demy_cv": "conduction velocity", "demy_f": "F-wave latency",
+        "demy_f_absent": "absent F-waves", "demy_cb": "conduction block",
+        "demy_td": "temporal dispersion", "demy_duration": "distal CMAP duration",
+    }
+    w = w.with_columns(
+        demyelinating_features=pl.concat_list(
+            [pl.when(pl.col(c)).then(pl.lit(n)) for c, n in demy_names.items()]
+        ).list.drop_nulls(),
+    ).with_columns(
+        n_demyelinating=pl.col("demyelinating_features").list.len(),
+        # the primary features of the counting rules (absent F-waves only support)
+        n_demyelinating_primary=pl.sum_horizontal(
+            [pl.col(c).cast(pl.Int32) for c in demy_names if c != "demy_f_absent"]),
+    )
+    distal_focal = (pl.col("distal_entrapment") & pl.col("distal_latency_abnormal")
+                    & ~pl.col("absent"))
+    latency_slow = (pl.col("distal_latency_abnormal") | pl.col("cv_abnormal")
+                    | (pl.col("fwave_abnormal") & ~pl.col("fwave_nr")))
+    is_blink = pl.col("nerve") == "blink"
+    blink_abn = pl.col("r1_abnormal") | pl.col("r2_ipsi_abnormal") | pl.col("r2_contra_abnormal")
+    blink_nr = (pl.col("r1_nr") | pl.col("r2_ipsi_nr") | pl.col("r2_contra_nr")).fill_null(False)
+    pattern = (
+        pl.when(is_blink).then(
+            pl.when(blink_abn & blink_nr).then(pl.lit("absent"))
+            .when(blink_abn).then(pl.lit("delayed")).otherwise(pl.lit("normal")))
+        .when(pl.col("absent")).then(pl.lit("absent"))
+        .when(pl.col("n_demyelinating") > 0).then(pl.lit("demyelinating"))
+        .when(pl.col("segment_focal") | distal_focal).then(pl.lit("focal"))
+        .when(pl.col("low_amplitude")).then(pl.lit("axonal"))
+        .when(latency_slow).then(pl.lit("slowing"))
+        .otherwise(pl.lit("normal"))
+    )
+    w = w.with_columns(pattern=pattern, distal_focal=distal_focal)
+    site = (
+        pl.when(pl.col("segment_focal")).then(pl.col("focal_segment_site"))
+        .when(pl.col("distal_focal")).then(pl.col("distal_site"))
+        .otherwise(pl.lit(""))
+    ).fill_null("")
+    abnormal_any = (
+        pl.col("distal_latency_abnormal") | pl.col("amplitude_abnormal") | pl.col("cv_abnormal")
+        | pl.col("fwave_abnormal") | pl.col("side_ratio_abnormal") | blink_abn
+        | pl.col("segment_focal") | pl.col("temporal_dispersion") | (pl.col("n_demyelinating") > 0)
+    )
+    # abnormalities not explained by an entrapment site (these count toward polyneuropathy)
+    general = (
+        ((pl.col("amplitude_abnormal") | pl.col("side_ratio_abnormal")) & ~pl.col("distal_focal"))
+        | pl.col("seg_cv_abnormal_nonentrap") | pl.col("fwave_abnormal")
+        | (pl.col("distal_latency_abnormal") & ~pl.col("distal_entrapment"))
+        | pl.col("nonentrapment_focal") | (pl.col("n_demyelinating") > 0)
+        | (pl.col("cv_abnormal") & (pl.col("modality") != "motor"))
+    )
+    demy_rules = pl.concat_list(
+        [pl.when(pl.col(c)).then(pl.lit(f"{set_name}.{c.removeprefix('demy_')}"))
+         for c in demy_names]).list.drop_nulls()
+    demy_txt = pl.when(pl.col("n_demyelinating") > 0).then(pl.concat_str([
+        pl.lit("demyelinating range ("), pl.lit(set_name), pl.lit("): "),
+        pl.col("demyelinating_features").list.join(", ")]))
+    w = w.with_columns(
+        site=site,
+        abnormal=abnormal_any.fill_null(False),
+        abnormal_general=general.fill_null(False),
+        criteria=pl.lit(set_name),
+        rule_ids=pl.concat_list([pl.col("measure_rules").fill_null([]),
+                                 pl.col("segment_rules").fill_null([]), demy_rules])
+        .list.unique().list.sort().list.join(";"),
+        evidence=pl.concat_list([pl.col("measure_evidence"), pl.col("segment_evidence"), demy_txt])
+        .list.drop_nulls().list.eval(pl.element().filter(pl.element() != "")).list.join("; "),
+    )
+    return w

@@ -1,0 +1,154 @@
+"""Per-segment findings of motor nerves: conduction block, temporal dispersion, focal slowing.
+
+Segments between two stimulation sites come from ``ncs_limits.ncs_segments``. Conduction block
+and temporal dispersion use the selected demyelination criteria set and are never counted across
+entrapment sites or along the tibial nerve (``cb_excluded``); entrapment segments have their own
+rules (ulnar at the elbow: AAEM 1999; peroneal at the fibular head: Buschbacher 1999).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from edxlab.interpret.ncs_limits import NERVE_KEY
+from edxlab.reference.ncs_criteria import ncs_criteria
+
+SEGMENT_KEY = [*NERVE_KEY, "seg"]
+
+
+def _fmt(x: pl.Expr, decimals: int = 1) -> pl.Expr:
+    return x.round(decimals).cast(pl.String)
+
+
+def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
+                     set_name: str) -> pl.DataFrame:
+    """One row per motor segment with its flags, rule ids and evidence text."""
+    crit = ncs_criteria()
+    une, per = crit["une"], crit["peroneal_fibular_head"]
+    segs = rows.filter((pl.col("rank") > 0) & (pl.col("modality") == "motor")).select(
+        *NERVE_KEY,
+        pl.col("rank").alias("seg"),
+        "segment_site", "segment_label", "entrapment", "cb_excluded",
+        pl.coalesce(pl.col("amp_drop_pct"), pl.col("area_drop_pct")).alias("drop_pct"),
+        "duration_increase_pct",
+    )
+    cv = measures.filter(pl.col("measure") == "cv").select(
+        *SEGMENT_KEY,
+        pl.col("value").alias("cv"),
+        pl.col("limit").alias("cv_limit"),
+        pl.col("abnormal").alias("cv_abnormal"),
+        pl.col("cold_uninterpreted").alias("cv_cold"),
+        pl.col("rule_id").alias("cv_rule"),
+    )
+    amp = measures.filter((pl.col("measure") == "amplitude")).select(
+        *NERVE_KEY,
+        pl.col("value").alias("distal_amp"),
+        pl.col("limit").alias("amp_lln"),
+    )
+    s = (
+        segs.join(cv, on=SEGMENT_KEY, how="left")
+        .join(amp, on=NERVE_KEY, how="left")
+        .sort(SEGMENT_KEY)
+        .with_columns(prev_cv=pl.col("cv").shift(1).over(NERVE_KEY))
+    )
+    amp_pct_lln = pl.col("distal_amp") / pl.col("amp_lln") * 100
+    low_cmap = (amp_pct_lln < cset["low_cmap_pct_lln"]).fill_null(False)
+    cv_demy_pct = pl.when(low_cmap).then(cset["cv_max_pct_lln_low_cmap"]).otherwise(
+        cset["cv_max_pct_lln"])
+    cv_drop = pl.col("prev_cv") - pl.col("cv")
+    drop, dur = pl.col("drop_pct"), pl.col("duration_increase_pct")
+    is_une = (pl.col("nerve") == "ulnar") & (pl.col("segment_site") == "elbow")
+    is_pfh = (pl.col("nerve") == "peroneal") & (pl.col("segment_site") == "fibular_head")
+    ok_cold = ~pl.col("cv_cold").fill_null(False)
+
+    une_cv = is_une & ok_cold & (pl.col("cv") < une["across_elbow_cv_min"]).fill_null(False)
+    une_drop_cv = is_une & ok_cold & (cv_drop > une["across_elbow_cv_drop_max"]).fill_null(False)
+    une_amp = is_une & (drop > une["across_elbow_amp_drop_max_pct"]).fill_null(False)
+    pfh_cv = is_pfh & pl.col("cv_abnormal").fill_null(False)
+    pfh_drop_cv = is_pfh & ok_cold & (cv_drop > per["across_knee_cv_drop_max"]).fill_null(False)
+    pfh_amp = is_pfh & (drop > per["across_knee_amp_drop_max_pct"]).fill_null(False)
+    other_entrap = pl.col("entrapment") & ~is_une & ~is_pfh
+    oe_cv = other_entrap & pl.col("cv_abnormal").fill_null(False)
+    oe_amp = other_entrap & (drop >= cset["cb_min_drop_pct"]).fill_null(False)
+
+    distal_ok = (amp_pct_lln >= cset["cb_min_distal_cmap_pct_lln"]).fill_null(False)
+    cb_allowed = ~pl.col("cb_excluded") & ~pl.col("entrapment")
+    cb = (
+        cb_allowed & distal_ok
+        & (drop >= cset["cb_min_drop_pct"]).fill_null(False)
+        & (dur.is_null() | (dur <= cset["cb_max_duration_increase_pct"]).fill_null(True))
+    )
+    td = cb_allowed & (dur > cset["td_min_duration_increase_pct"]).fill_null(False)
+    cv_demy = (
+        ~pl.col("entrapment") & ok_cold
+        & (pl.col("cv") < pl.col("cv_limit") * cv_demy_pct / 100).fill_null(False)
+    )
+    s = s.with_columns(
+        une_cv=une_cv, une_cv_drop=une_drop_cv, une_amp=une_amp,
+        pfh_cv=pfh_cv, pfh_cv_drop=pfh_drop_cv, pfh_amp=pfh_amp,
+        entrap_cv=oe_cv, entrap_amp=oe_amp,
+        conduction_block=cb, temporal_dispersion=td, cv_demyelinating=cv_demy,
+        cv_abnormal=pl.col("cv_abnormal").fill_null(False),
+        cv_cold=pl.col("cv_cold").fill_null(False),
+    )
+    # focal slowing away from entrapment sites: this segment slow, every other segment normal
+    n_slow = pl.col("cv_abnormal").cast(pl.Int32).sum().over(NERVE_KEY)
+    n_seg = pl.col("cv").count().over(NERVE_KEY)
+    s = s.with_columns(
+        focal_slowing=(~pl.col("entrapment") & pl.col("cv_abnormal") & (n_slow == 1)
+                       & (n_seg >= 2)),
+    )
+    s = s.with_columns(
+        entrapment_focal=pl.any_horizontal("une_cv", "une_cv_drop", "une_amp", "pfh_cv",
+                                           "pfh_cv_drop", "pfh_amp", "entrap_cv", "entrap_amp"),
+    ).with_columns(
+        focal=pl.col("entrapment_focal") | pl.col("conduction_block") | pl.col("focal_slowing"),
+    )
+    seg_txt = pl.concat_str([pl.col("nerve"), pl.lit(" "), pl.col("segment_label").str.replace_all("_", " "), pl.lit(" segment")])
+    pieces = [
+        ("une_cv", "AAEM1999.une.across_elbow_cv",
+         pl.concat_str([seg_txt, pl.lit(": across-elbow CV "), _fmt(pl.col("cv")),
+                        pl.lit(f" m/s < {une['across_elbow_cv_min']} m/s")])),
+        ("une_cv_drop", "AAEM1999.une.cv_drop",
+         pl.concat_str([seg_txt, pl.lit(": across-elbow CV "), _fmt(pl.col("cv")),
+                        pl.lit(" m/s is "), _fmt(cv_drop),
+                        pl.lit(f" m/s slower than the forearm (limit {une['across_elbow_cv_drop_max']} m/s)")])),
+        ("une_amp", "AAEM1999.une.amplitude_drop",
+         pl.concat_str([seg_txt, pl.lit(": CMAP drop "), _fmt(drop, 0),
+                        pl.lit(f"% across the elbow (limit {une['across_elbow_amp_drop_max_pct']}%)")])),
+        ("pfh_cv", "BUSCHBACHER1999.peroneal.across_knee_cv",
+         pl.concat_str([seg_txt, pl.lit(": CV "), _fmt(pl.col("cv")), pl.lit(" m/s < LLN "),
+                        _fmt(pl.col("cv_limit"), 0), pl.lit(" m/s")])),
+        ("pfh_cv_drop", "BUSCHBACHER1999.peroneal.cv_drop",
+         pl.concat_str([seg_txt, pl.lit(": across-knee CV "), _fmt(pl.col("cv")),
+                        pl.lit(" m/s is "), _fmt(cv_drop),
+                        pl.lit(f" m/s slower than the leg (limit {per['across_knee_cv_drop_max']} m/s)")])),
+        ("pfh_amp", "BUSCHBACHER1999.peroneal.amplitude_drop",
+         pl.concat_str([seg_txt, pl.lit(": CMAP drop "), _fmt(drop, 0),
+                        pl.lit(f"% across the fibular head (limit {per['across_knee_amp_drop_max_pct']}%)")])),
+        ("entrap_cv", "entrapment.cv",
+         pl.concat_str([seg_txt, pl.lit(": CV "), _fmt(pl.col("cv")), pl.lit(" m/s < LLN "),
+                        _fmt(pl.col("cv_limit"), 0), pl.lit(" m/s")])),
+        ("entrap_amp", "entrapment.amplitude_drop",
+         pl.concat_str([seg_txt, pl.lit(": CMAP drop "), _fmt(drop, 0), pl.lit("%")])),
+        ("conduction_block", f"{set_name}.conduction_block",
+         pl.concat_str([seg_txt, pl.lit(": conduction block, CMAP drop "), _fmt(drop, 0),
+                        pl.lit(f"% (limit {cset['cb_min_drop_pct']}%)")])),
+        ("temporal_dispersion", f"{set_name}.temporal_dispersion",
+         pl.concat_str([seg_txt, pl.lit(": temporal dispersion, duration +"), _fmt(dur, 0),
+                        pl.lit(f"% (limit {cset['td_min_duration_increase_pct']}%)")])),
+        ("focal_slowing", "segment.focal_slowing",
+         pl.concat_str([seg_txt, pl.lit(": focal slowing, CV "), _fmt(pl.col("cv")),
+                        pl.lit(" m/s < LLN "), _fmt(pl.col("cv_limit"), 0), pl.lit(" m/s")])),
+        ("cv_demyelinating", f"{set_name}.cv",
+         pl.concat_str([seg_txt, pl.lit(": CV "), _fmt(pl.col("cv")),
+                        pl.lit(" m/s in the demyelinating range (< "), _fmt(cv_demy_pct, 0),
+                        pl.lit("% of LLN)")])),
+    ]
+    s = s.with_columns(
+        rule_ids=pl.concat_list([pl.when(pl.col(f)).then(pl.lit(r)) for f, r, _ in pieces])
+        .list.drop_nulls(),
+        evidence=pl.concat_list([pl.when(pl.col(f)).then(t) for f, _, t in pieces])
+        .list.drop_nulls().list.unique(maintain_order=True).list.join("; "),
+    )
+    return s

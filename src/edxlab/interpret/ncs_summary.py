@@ -1,0 +1,113 @@
+"""Clinical prose for the NCS part of a study's summary, built with vectorized string ops."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from edxlab.interpret.ncs_limits import nerve_table
+
+SITE_TEXT = {
+    "wrist": " at the wrist",
+    "elbow": " at the elbow",
+    "forearm": " in the forearm",
+    "axilla": " at the axilla",
+    "spiral_groove": " at the spiral groove",
+    "fibular_head": " at the fibular head",
+    "thigh": " in the thigh",
+    "ankle": " at the ankle",
+    "popliteal_fossa": " at the popliteal fossa",
+    "leg": " in the leg",
+    "stylomastoid": "",
+    "": "",
+}
+KIND_ORDER = {"polyneuropathy": 0, "mononeuropathy": 1, "mononeuropathy_multiplex": 2,
+              "cranial_neuropathy": 3}
+
+
+def _and_join(col: pl.Expr) -> pl.Expr:
+    """list[str] -> "a, b and c"."""
+    return (col.list.join("|").str.replace(r"\|([^|]*)$", " and $1")
+            .str.replace_all("|", ", ", literal=True))
+
+
+def _side_word(c: str = "side") -> pl.Expr:
+    return pl.when(pl.col(c) == "L").then(pl.lit("left")).otherwise(pl.lit("right"))
+
+
+def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
+    """One phrase per lesion group (polyneuropathy sides merged; multiplex merged)."""
+    labels = nerve_table().select("nerve", pl.col("label").alias("nerve_label"))
+    les = lesions.join(labels, on="nerve", how="left").with_columns(
+        pl.col("nerve_label").fill_null(pl.col("nerve").str.replace_all("_", " ")))
+    sev = pl.concat_str([pl.lit(", "), pl.col("severity"), pl.lit(" in severity")])
+    mono = les.filter(pl.col("kind") == "mononeuropathy").select(
+        "study_id", "kind",
+        phrase=pl.concat_str([
+            pl.lit("a "), _side_word(), pl.lit(" "), pl.col("nerve_label"), pl.lit(" neuropathy"),
+            pl.col("site").replace_strict(SITE_TEXT, default="", return_dtype=pl.String),
+            pl.when(pl.col("site") == "").then(pl.lit(" (site not localizable)"))
+            .otherwise(pl.lit("")),
+            sev]),
+        order=pl.lit(1),
+    )
+    cran = les.filter(pl.col("kind") == "cranial_neuropathy").select(
+        "study_id", "kind",
+        phrase=pl.concat_str([
+            pl.lit("a "), _side_word(), pl.lit(" "), pl.col("nerve_label"),
+            pl.when(pl.col("nerve") == "trigeminal").then(pl.lit(" (afferent)"))
+            .otherwise(pl.lit("")),
+            pl.lit(" neuropathy"), sev]),
+        order=pl.lit(3),
+    )
+    mm = les.filter(pl.col("kind") == "mononeuropathy_multiplex").sort(
+        "study_id", "nerve", "side").group_by("study_id").agg(
+        pl.concat_str([_side_word(), pl.lit(" "), pl.col("nerve_label"),
+                       pl.col("site").replace_strict(SITE_TEXT, default="",
+                                                     return_dtype=pl.String)]).alias("parts"),
+        pl.col("severity").first(),
+    ).select(
+        "study_id", kind=pl.lit("mononeuropathy_multiplex"),
+        phrase=pl.concat_str([pl.lit("a mononeuropathy multiplex involving the "),
+                              _and_join(pl.col("parts")), pl.lit(" nerves")]),
+        order=pl.lit(2),
+    )
+    pn = les.filter((pl.col("kind") == "polyneuropathy") & (pl.col("side") == "L")).select(
+        "study_id", "kind",
+        phrase=pl.concat_str([
+            pl.lit("a "),
+            pl.when(pl.col("length_dependent")).then(pl.lit("length-dependent, ")).otherwise(pl.lit("")),
+            pl.col("pn_type").replace_strict(
+                {"axonal": "axonal", "demyelinating": "demyelinating",
+                 "mixed": "mixed axonal and demyelinating"}, default="", return_dtype=pl.String),
+            pl.lit(", "), pl.col("pn_fibres"), pl.lit(" polyneuropathy"),
+            pl.when(pl.col("pn_cb")).then(pl.lit(" with conduction block")).otherwise(pl.lit("")),
+            sev]),
+        order=pl.lit(0),
+    ) if "pn_type" in les.columns else mono.clear()
+    return pl.concat([pn, mono, mm, cran], how="vertical_relaxed")
+
+
+def summaries(studies: pl.DataFrame, lesions: pl.DataFrame, extras: pl.DataFrame) -> pl.DataFrame:
+    """study_id -> ncs_summary. ``extras``: study_id, ncs_abnormal, has_ncs, motor_only_text,
+    isolated_text, cold_text, blink_text (null when not applicable)."""
+    ph = lesion_phrases(lesions).sort("study_id", "order", "phrase").group_by("study_id").agg(
+        pl.col("phrase"))
+    d = studies.select("study_id").join(ph, on="study_id", how="left").join(
+        extras, on="study_id", how="left")
+    lesion_txt = pl.concat_str([pl.lit("There is electrodiagnostic evidence of "),
+                                _and_join(pl.col("phrase")), pl.lit(".")])
+    first = (
+        pl.when(~pl.col("has_ncs").fill_null(False))
+        .then(pl.lit("No nerve conduction studies were recorded."))
+        .when(pl.col("phrase").list.len().fill_null(0) > 0)
+        .then(pl.concat_str([pl.lit("Abnormal study. "), lesion_txt]))
+        .when(pl.col("ncs_abnormal").fill_null(False))
+        .then(pl.lit("Abnormal study. The nerve conduction abnormalities do not establish a "
+                     "peripheral or cranial neuropathy."))
+        .otherwise(pl.lit("Normal study. There is no electrodiagnostic evidence of a peripheral "
+                          "or cranial neuropathy."))
+    )
+    text = pl.concat_str([first, pl.col("blink_text"), pl.col("motor_only_text"),
+                          pl.col("isolated_text"), pl.col("cold_text")],
+                         separator=" ", ignore_nulls=True)
+    return d.select("study_id", ncs_summary=text)

@@ -1,0 +1,60 @@
+"""Glue for the ``edxlab interpret`` command: read, interpret, write (the only I/O here is
+delegated to ``edxlab.io`` and ``edxlab.store``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edxlab.errors import InputError
+
+
+def interpret_config(profile: str | None = None, criteria: str | None = None,
+                     temperature_correction: bool = False):
+    """Build an InterpretConfig from command-line style options (a profile may be a file)."""
+    from edxlab.interpret.config import InterpretConfig
+    from edxlab.reference.ncs_criteria import criteria_set
+    from edxlab.reference.profiles import get_profile, load_profile_file
+
+    extra = ()
+    if profile is not None:
+        if profile.lower().endswith((".csv", ".toml")):
+            prof = load_profile_file(profile)
+            extra, profile = (prof,), prof.name
+        else:
+            get_profile(profile)
+    if criteria is not None:
+        criteria_set(criteria)
+    return InterpretConfig(profile=profile, override_profile=profile is not None,
+                           criteria=criteria, temperature_correction=temperature_correction,
+                           extra_profiles=extra)
+
+
+def run_interpret(dataset: Path | None, out: Path, db: Path | None = None,
+                  profile: str | None = None, criteria: str | None = None,
+                  temperature_correction: bool = False) -> list[Path]:
+    """Interpret a dataset (file/folder or project database) and write the findings CSVs."""
+    from edxlab.interpret.pipeline import interpret_dataset
+    from edxlab.io.findings_csv import write_findings_csv
+
+    config = interpret_config(profile, criteria, temperature_correction)
+    if (dataset is None) == (db is None):
+        raise InputError("Give either a dataset (folder, .xlsx or .json) or --db FILE, not both.")
+    if db is not None:
+        from edxlab import store
+
+        if not Path(db).exists():
+            raise InputError(f"The database {db} does not exist; import a dataset first "
+                             "(edxlab import).")
+        con = store.open_store(db)
+        try:
+            ds = store.load_dataset(con)
+            findings = interpret_dataset(ds, config)
+            store.write_findings(con, findings)
+        finally:
+            con.close()
+    else:
+        from edxlab.io import read_dataset
+
+        ds = read_dataset(dataset)
+        findings = interpret_dataset(ds, config)
+    return write_findings_csv(findings, out)

@@ -1,0 +1,1 @@
+"""Diagnostic criteria as data files (IPND 2015, MOGAD 2023), each with its citation."""

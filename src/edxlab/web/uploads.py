@@ -1,0 +1,89 @@
+"""Uploaded datasets, staged on disk until the user confirms the import.
+
+An upload is either CSV files (one per table: ``patients.csv``, ``studies.csv``, ...), which are
+staged together as a dataset folder, or exactly one ``.xlsx`` workbook or ``.json`` document.
+Anything else is refused with a message saying what is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.datastructures import UploadFile
+
+from edxlab.errors import InputError, NotFoundError
+
+SINGLE_FILE = {".xlsx", ".json"}
+ACCEPTED = "CSV files (patients.csv, studies.csv, ncs.csv, ...), one .xlsx workbook or one .json document"
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+@dataclass(frozen=True)
+class Staged:
+    id: str
+    path: Path          # what edxlab.io.read_dataset reads: the folder of CSVs, or the one file
+    names: tuple[str, ...]
+
+
+class Staging:
+    """A private temporary folder holding one subfolder per upload."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="edxlab-uploads-"))
+
+    def stage(self, files: list[UploadFile]) -> Staged:
+        names = [clean_name(f.filename or "") for f in files if f.filename]
+        check_combination(names)
+        upload_id = secrets.token_urlsafe(16)
+        folder = self.root / upload_id
+        folder.mkdir()
+        for upload, name in zip([f for f in files if f.filename], names, strict=True):
+            with open(folder / name, "wb") as out:
+                shutil.copyfileobj(upload.file, out)
+        single = Path(names[0]).suffix.lower() in SINGLE_FILE
+        path = folder / names[0] if single else folder
+        return Staged(id=upload_id, path=path, names=tuple(names))
+
+    def get(self, upload_id: str) -> Staged:
+        folder = self.root / upload_id
+        if not _ID.fullmatch(upload_id) or not folder.is_dir():
+            raise NotFoundError("This upload is no longer available (it was imported already, "
+                                "or the server restarted). Upload the files again.")
+        names = tuple(sorted(p.name for p in folder.iterdir()))
+        single = len(names) == 1 and Path(names[0]).suffix.lower() in SINGLE_FILE
+        return Staged(id=upload_id, path=folder / names[0] if single else folder, names=names)
+
+    def discard(self, upload_id: str) -> None:
+        if _ID.fullmatch(upload_id):
+            shutil.rmtree(self.root / upload_id, ignore_errors=True)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def clean_name(filename: str) -> str:
+    """The file's own name (no folders), reduced to safe characters."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return _SAFE_NAME.sub("_", base)[:128] or "upload"
+
+
+def check_combination(names: list[str]) -> None:
+    if not names:
+        raise InputError(f"No file was chosen. Upload {ACCEPTED}.")
+    suffixes = [Path(n).suffix.lower() for n in names]
+    for name, suffix in zip(names, suffixes, strict=True):
+        if suffix not in SINGLE_FILE | {".csv"}:
+            hint = " Re-save it as .xlsx." if suffix in {".xls", ".ods"} else ""
+            raise InputError(f"Unsupported file type '{suffix or 'none'}' ({name}).{hint} "
+                             f"Upload {ACCEPTED}.")
+    if any(s in SINGLE_FILE for s in suffixes) and len(names) > 1:
+        raise InputError(f"Upload either CSV files or a single .xlsx/.json file, not both "
+                         f"({', '.join(names)}).")
+    if len(set(names)) != len(names):
+        raise InputError("The same file name was chosen twice; each table needs its own file.")
