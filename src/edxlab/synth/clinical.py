@@ -25,9 +25,8 @@ SEGMENT_SIGNS = {
 
 def patients(lat: Latent, rng: np.random.Generator) -> pl.DataFrame:
     P = lat.n_patients
-    kind = np.asarray(KINDS)[lat.kind]
     aqp4 = np.where(lat.kind == 0, "positive", np.where(lat.aqp4_tested, "negative", "not_tested"))
-    assay = np.where(lat.aqp4_tested, np.where(rng.random(P) < 0.6, "cba_fixed", "cba_live"), None)
+    assay = np.where(rng.random(P) < 0.6, "cba_fixed", "cba_live")
     mog_tested = (lat.kind == 3) | (rng.random(P) < 0.75)
     mog = np.where(lat.mog_titer >= 100, "positive", np.where(mog_tested, "negative", "not_tested"))
     ocb = np.where(rng.random(P) < 0.3, "unknown", np.where(rng.random(P) < 0.12, "positive", "negative"))
@@ -39,15 +38,17 @@ def patients(lat: Latent, rng: np.random.Generator) -> pl.DataFrame:
             "aqp4_igg": aqp4,
             "aqp4_assay": assay,
             "mog_igg": mog,
-            "mog_titer": np.where(lat.mog_titer > 0, lat.mog_titer, None),
+            "mog_titer": lat.mog_titer,
             "csf_ocb": ocb,
             "alternative_dx_excluded": np.ones(P, dtype=bool),
             "comorbidities": np.where(lat.diabetes, "diabetes", ""),
             "edss": np.round(rng.uniform(1.5, 7.0, P) * 2) / 2,
-            "synthetic_kind": kind,
         },
-        strict=False,
-    ).with_columns(pl.col("comorbidities").str.split(";").list.eval(pl.element().filter(pl.element() != "")))
+    ).with_columns(
+        pl.col("comorbidities").str.split(";").list.eval(pl.element().filter(pl.element() != "")),
+        pl.when(pl.col("mog_titer") > 0).then(pl.col("mog_titer")).alias("mog_titer"),
+        pl.when(pl.Series(lat.aqp4_tested)).then(pl.col("aqp4_assay")).alias("aqp4_assay"),
+    )
 
 
 def attacks(lat: Latent) -> pl.DataFrame:

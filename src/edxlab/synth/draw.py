@@ -17,7 +17,6 @@ SAFE_LLN = 1.10  # healthy amplitudes and velocities stay at or above 110% of th
 BORDERLINE_RATE = 0.025
 BORDER_ULN = (0.965, 0.99)  # borderline latency: 96.5-99% of the upper limit
 BORDER_LLN = (1.015, 1.05)  # borderline amplitude/velocity: 101.5-105% of the lower limit
-SIDE_CORRELATION = 0.85  # left and right nerves of one person resemble each other
 
 
 def truncated(mean, sd, lo, hi, z):
@@ -32,42 +31,41 @@ def truncated(mean, sd, lo, hi, z):
     return np.clip(out, lo, hi)
 
 
-def correlated_z(rng: np.random.Generator, n_groups: int, group: np.ndarray) -> np.ndarray:
-    """Standard-normal scores sharing a per-group component (same person, two sides)."""
-    shared = rng.standard_normal(n_groups)[group]
-    own = rng.standard_normal(len(group))
-    r = SIDE_CORRELATION
-    return r * shared + np.sqrt(1 - r * r) * own
+SIDE_JITTER = (0.88, 1.13)  # left/right of one person differ by at most this factor
 
 
 def healthy(
     rng: np.random.Generator,
     mean: np.ndarray,
     sd: np.ndarray,
-    limit: float,
+    limit: np.ndarray,
     kind: str,
-    z: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
     physiological_floor: float = 0.0,
-    safe_limit: float | np.ndarray | None = None,
+    safe_limit: np.ndarray | None = None,
 ) -> np.ndarray:
     """Healthy values on the normal side of ``limit`` (``kind`` 'uln' or 'lln').
 
-    ``safe_limit`` overrides the default safe bound (used when another limit constrains the
-    same value, e.g. a sensory latency that also sets the conduction velocity).
+    Rows of one ``group`` (the two sides of one person) share their draw up to a small
+    jitter, so that side-to-side comparisons stay normal; a borderline group is borderline on
+    both sides. ``safe_limit`` overrides the default safe bound (used when another limit
+    constrains the same value, e.g. a sensory latency that also sets the velocity).
     """
-    n = len(z)
+    n = len(group)
+    limit = np.broadcast_to(np.asarray(limit, dtype=float), (n,))
+    z = rng.standard_normal(n_groups)[group]
+    border = (rng.random(n_groups) < BORDERLINE_RATE)[group]
+    jitter = np.clip(np.exp(rng.normal(0.0, 0.05, n)), *SIDE_JITTER)
     if kind == "uln":
-        hi = np.broadcast_to(limit * SAFE_ULN if safe_limit is None else safe_limit, (n,)).astype(float)
-        lo = np.maximum(mean - 3 * sd, physiological_floor)
-        lo = np.minimum(lo, hi * 0.7)
-        out = truncated(mean, sd, lo, hi, z)
-        border = rng.random(n) < BORDERLINE_RATE
+        hi = limit * SAFE_ULN if safe_limit is None else np.broadcast_to(safe_limit, (n,))
+        lo = np.minimum(np.maximum(mean - 3 * sd, physiological_floor), hi * 0.7)
+        out = np.clip(truncated(mean, sd, lo, hi, z) * jitter, lo, hi)
         out = np.where(border, limit * rng.uniform(*BORDER_ULN, n), out)
-        return np.minimum(out, np.broadcast_to(limit * BORDER_ULN[1], (n,)))
-    lo = np.broadcast_to(limit * SAFE_LLN if safe_limit is None else safe_limit, (n,)).astype(float)
+        return np.minimum(out, limit * BORDER_ULN[1])
+    lo = limit * SAFE_LLN if safe_limit is None else np.broadcast_to(safe_limit, (n,))
     hi = np.maximum(mean + 3 * sd, lo * 1.3)
-    out = truncated(mean, sd, lo, hi, z)
-    border = rng.random(n) < BORDERLINE_RATE
+    out = np.clip(truncated(mean, sd, lo, hi, z) * jitter, lo, hi)
     return np.where(border, limit * rng.uniform(*BORDER_LLN, n), out)
 
 

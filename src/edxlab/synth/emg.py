@@ -45,21 +45,46 @@ FOOT = ("extensor_digitorum_brevis", "abductor_hallucis")
 FACE = ("orbicularis_oculi", "frontalis")
 PARASPINALS = ("cervical_paraspinal", "thoracic_paraspinal", "lumbosacral_paraspinal")
 
-# Which segments a denervated muscle supports, for the truth table: "roots" (every root of the
-# muscle in the chart) or "main_roots" (the predominant ones). See docs/design.md (synth).
-SEGMENT_RULE = "roots"
 
 GRADES = ("0", "+/-", "1+", "2+", "3+", "4+")
 RECRUITMENT = ("normal", "reduced", "poor_activation")
 
 
 def _chart():
+    """names, roots, main roots (bit masks), region, nerve, distal of the sampled muscles.
+
+    Taken from the engine's innervation chart (``edxlab.reference.innervation``) where it lists
+    the muscle, so that generator and engine agree on roots by construction; else from
+    ``synth/data/muscles.csv``.
+    """
     chart = muscles()
+    try:
+        from edxlab.reference.innervation import muscles as engine_muscles
+
+        eng = engine_muscles().select(
+            "muscle",
+            pl.col("roots").list.join(";").alias("e_roots"),
+            pl.col("main_roots").list.join(";").alias("e_main"),
+            pl.col("nerve").alias("e_nerve"),
+            pl.col("region").alias("e_region"),
+            pl.col("distal").alias("e_distal"),
+        )
+        chart = chart.join(eng, on="muscle", how="left").with_columns(
+            roots=pl.coalesce("e_roots", "roots"),
+            main_roots=pl.coalesce("e_main", "main_roots"),
+            nerve=pl.coalesce("e_nerve", "nerve"),
+            region=pl.coalesce("e_region", "region"),
+            distal=pl.coalesce("e_distal", pl.col("limb") == "foot"),
+        )
+    except ImportError:
+        chart = chart.with_columns(distal=pl.col("limb") == "foot")
     names = np.array(chart["muscle"].to_list())
-    roots = np.array([segment_mask(r) for r in chart["roots"].to_list()], dtype=np.int64)
-    main = np.array([segment_mask(r) for r in chart["main_roots"].to_list()], dtype=np.int64)
+    roots = np.array([segment_mask(r or "") for r in chart["roots"].to_list()], dtype=np.int64)
+    main = np.array([segment_mask(r or "") for r in chart["main_roots"].to_list()], dtype=np.int64)
     region = np.array(chart["region"].to_list())
-    return names, roots, main, region
+    nerve = np.array(chart["nerve"].to_list())
+    distal = np.array(chart["distal"].fill_null(False).to_list())
+    return names, roots, main, region, nerve, distal
 
 
 def _rows(prot: Protocol, names: np.ndarray):
@@ -96,7 +121,7 @@ def _rows(prot: Protocol, names: np.ndarray):
 
 def needle_emg(lat: Latent, prot: Protocol, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The ``emg`` table and a per-muscle truth frame (active, chronic, explained, segments)."""
-    names, chart_roots, chart_main, chart_region = _chart()
+    names, chart_roots, chart_main, chart_region, chart_nerve, chart_distal = _chart()
     mi, study, side, level = _rows(prot, names)
     n = len(mi)
 
@@ -108,6 +133,7 @@ def needle_emg(lat: Latent, prot: Protocol, rng: np.random.Generator) -> tuple[p
     roots = np.where(para, lvl, chart_roots[mi])
     main = np.where(para, lvl, chart_main[mi])
     region = chart_region[mi]
+    distal = chart_distal[mi] & ~para
     pat = lat.study_patient[study]
     phase = lat.phase()[study]
     damage = np.where(phase != PHASE_NONE, lat.ah_mask[pat, side], 0)
@@ -129,7 +155,9 @@ def needle_emg(lat: Latent, prot: Protocol, rng: np.random.Generator) -> tuple[p
     peripheral = (is_apb & (cts == 2)) | (is_ulnar_hand & (une == 2)) | (is_foot & (pn == 2))
     active |= peripheral | (is_face & (facial == 2))
     chronic |= peripheral
-    explained_by = (is_apb & (cts > 0)) | (is_ulnar_hand & (une > 0)) | (is_foot & (pn > 0)) | (is_face & (facial > 0))
+    # what the NCS lesions explain (edx_reference.md 2.12): a focal lesion proximal to the
+    # muscle's branch, or a length-dependent polyneuropathy for distal muscles (chart "distal")
+    explained_by = (is_apb & (cts > 0)) | (is_ulnar_hand & (une > 0)) | (distal & (pn > 0)) | (is_face & (facial > 0))
 
     u = rng.random(n)
     fib_grade = np.where(is_face, np.where(u < 0.6, 3, 4), np.select([u < 0.45, u < 0.85], [2, 3], 4))
@@ -177,17 +205,18 @@ def needle_emg(lat: Latent, prot: Protocol, rng: np.random.Generator) -> tuple[p
         pl.when(pl.col("_para")).then(pl.col("level")).alias("level"),
         *(pl.when(~pl.col("_para")).then(pl.col(c)).alias(c) for c in limb_cols),
     ).drop("_para")
-    seg_mask = roots if SEGMENT_RULE == "roots" else main
     truth = pl.DataFrame(
         {
             "study": study,
             "side": side,
             "muscle": mi,
+            "nerve": labels(sorted(set(chart_nerve.tolist())), np.searchsorted(sorted(set(chart_nerve.tolist())), chart_nerve[mi])),
+            "paraspinal": para,
             "region": labels(sorted(set(region.tolist())), np.searchsorted(sorted(set(region.tolist())), region)),
             "active": (fibs >= 2) | (psw >= 2),
             "chronic": chronic,
             "explained": explained_by,
-            "segments": seg_mask,
+            "segments": roots,
         }
     )
     return emg, truth

@@ -90,7 +90,7 @@ class Latent:
     def study_age(self) -> np.ndarray:
         year = self.study_date.astype("datetime64[Y]").astype(np.int64) + 1970
         doy = (self.study_date - self.study_date.astype("datetime64[Y]")).astype(np.int64)
-        return (year - self.birth_year[self.study_patient]) + doy / 365.25 - 0.5
+        return np.round((year - self.birth_year[self.study_patient]) + doy / 365.25 - 0.5, 1)
 
     def phase(self) -> np.ndarray:
         """EMG phase of the cord damage at each study (PHASE_*)."""

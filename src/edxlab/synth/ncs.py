@@ -19,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from edxlab.synth.draw import abnormal, correlated_z, healthy
+from edxlab.synth.draw import SAFE_LLN, abnormal, healthy
 from edxlab.synth.latent import SIDES, Latent
 from edxlab.synth.protocol import Protocol
+from edxlab.synth.profile import engine_distance, engine_limits
 from edxlab.synth.tables import labels, limit_value, normal_params
 
 SENSORY_ONSET_RATIO = 0.79  # onset latency / peak latency of an antidromic SNAP (assumed)
@@ -76,7 +77,7 @@ class _Rows:
         }
         df = pl.DataFrame({**out, **cols})
         df = df.select("study_id", "nerve", "modality", "side", "stim_site", "record_site", *cols)
-        return df.with_columns(pl.col("latency_ms", "amplitude", "cv_ms").fill_nan(None))
+        return df.with_columns(pl.col("latency_ms", "amplitude", "cv_ms", "distance_mm").fill_nan(None))
 
 
 class _Ctx:
@@ -94,31 +95,55 @@ class _Ctx:
         study, side = np.nonzero(flag)
         return study, side
 
-    def healthy(self, nerve, modality, measure, study, **kw) -> np.ndarray:
+    def limit(self, nerve, modality, measure, study, record_site="") -> tuple[np.ndarray, str]:
+        """Per-row reference limit: the engine's profile when it has the measure, else ours."""
+        got = engine_limits(nerve, modality, measure, record_site, self.age[study], self.height[study])
+        own, own_kind, _ = limit_value(nerve, modality, measure)
+        if got is None:
+            return np.full(len(study), float(own)), own_kind
+        values, kind = got
+        if measure == "cv_elbow_ms":  # the across-elbow segment must also pass the UNE criterion
+            values = np.maximum(values, own)
+        return values, kind
+
+    def healthy(self, nerve, modality, measure, study, record_site="", scale=None, **kw) -> np.ndarray:
         mean, sd = normal_params(nerve, modality, measure, self.age[study], self.sex[study])
-        limit, kind, _ = limit_value(nerve, modality, measure)
-        z = correlated_z(self.rng, self.S, study)
-        return healthy(self.rng, mean, sd, limit, kind, z, **kw)
+        if scale is not None:
+            mean, sd = mean * scale, sd * scale
+        limit, kind = self.limit(nerve, modality, measure, study, record_site)
+        return healthy(self.rng, mean, sd, limit, kind, study, self.S, **kw)
 
 
 def _motor(ctx: _Ctx, rows: _Rows, nerve: str, record: str, flag, distal_site: str, dist_mm: float,
            prox: list[tuple[str, float, float, np.ndarray | None]], modify=None) -> None:
-    """A motor nerve study: distal site plus proximal segments ``(site, mm, sd_mm, done)``."""
+    """A motor nerve study: distal site plus proximal segments ``(site, mm, sd_mm, done)``.
+
+    Proximal segments of a healthy nerve conduct within a few m/s of each other and lose at
+    most 10% of the amplitude (18% for the tibial nerve at the knee).
+    """
     study, side = ctx.pairs(flag)
     n = len(study)
     if n == 0:
         return
     rng = ctx.rng
+    dist_mm = engine_distance(nerve, "motor") or dist_mm
+    cv0 = ctx.healthy(nerve, "motor", "cv_ms", study, record)
+    cv_lln, _ = ctx.limit(nerve, "motor", "cv_ms", study, record)
+    cvs = [cv0]
+    for _ in prox[1:]:
+        cvs.append(np.maximum(cv0 + np.clip(rng.normal(0, 2.0, n), -5, 5), cv_lln * SAFE_LLN))
     v = {
-        "lat": ctx.healthy(nerve, "motor", "latency_ms", study),
-        "amp": ctx.healthy(nerve, "motor", "amplitude", study),
+        "lat": ctx.healthy(nerve, "motor", "latency_ms", study, record),
+        "amp": ctx.healthy(nerve, "motor", "amplitude", study, record),
         "nr": np.zeros(n, dtype=bool),
-        "cv": [ctx.healthy(nerve, "motor", "cv_ms", study) for _ in prox],
+        "cv": cvs,
         "drop": [rng.uniform(0.0, 0.10 if nerve != "tibial" else 0.18, n) for _ in prox],
     }
     if nerve == "ulnar" and len(prox) == 2:  # across-elbow segment has its own normal values
-        v["cv"][1] = ctx.healthy(nerve, "motor", "cv_elbow_ms", study)
-        v["cv"][1] = np.maximum(v["cv"][1], v["cv"][0] - 8.0)
+        elbow = ctx.healthy(nerve, "motor", "cv_elbow_ms", study, record)
+        v["cv"][1] = np.clip(elbow, v["cv"][0] - 6.0, v["cv"][0] + 6.0)
+        elbow_lln, _ = ctx.limit(nerve, "motor", "cv_elbow_ms", study, record)
+        v["cv"][1] = np.maximum(v["cv"][1], elbow_lln * SAFE_LLN)
     if modify is not None:
         modify(v, study, side)
     dist = np.full(n, dist_mm)
@@ -143,13 +168,14 @@ def _sensory(ctx: _Ctx, rows: _Rows, nerve: str, stim: str, record: str, flag, d
     n = len(study)
     if n == 0:
         return
-    cv_lln, _, _ = limit_value(nerve, "sensory", "cv_ms")
-    lat_uln, _, _ = limit_value(nerve, "sensory", "latency_ms")
+    dist_mm = engine_distance(nerve, "sensory") or dist_mm
+    cv_lln, _ = ctx.limit(nerve, "sensory", "cv_ms", study, record)
+    lat_uln, _ = ctx.limit(nerve, "sensory", "latency_ms", study, record)
     # the latency also sets the onset-based velocity: keep both normal
-    safe = min(lat_uln * 0.93, dist_mm / (cv_lln * 1.07) / SENSORY_ONSET_RATIO)
+    safe = np.minimum(lat_uln * 0.93, dist_mm / (cv_lln * 1.07) / SENSORY_ONSET_RATIO)
     v = {
-        "lat": ctx.healthy(nerve, "sensory", "latency_ms", study, safe_limit=safe),
-        "amp": ctx.healthy(nerve, "sensory", "amplitude", study),
+        "lat": ctx.healthy(nerve, "sensory", "latency_ms", study, record, safe_limit=safe),
+        "amp": ctx.healthy(nerve, "sensory", "amplitude", study, record),
         "nr": np.zeros(n, dtype=bool),
     }
     v["lat"] = np.minimum(v["lat"], dist_mm / (cv_lln * 1.015) / SENSORY_ONSET_RATIO)
@@ -172,33 +198,33 @@ def nerve_conduction(lat: Latent, prot: Protocol, rng: np.random.Generator) -> p
     # --- median motor (carpal tunnel)
     def median_motor(v, study, side):
         s = sev(cts, study, side)
-        uln, _, _ = limit_value("median", "motor", "latency_ms")
-        lln, _, _ = limit_value("median", "motor", "amplitude")
+        uln, _ = ctx.limit("median", "motor", "latency_ms", study)
+        lln, _ = ctx.limit("median", "motor", "amplitude", study)
         n = len(study)
         v["lat"] = np.where(s == 1, abnormal(rng, uln, 1.15, 1.45, n), v["lat"])
         v["lat"] = np.where(s == 2, abnormal(rng, uln, 1.45, 1.9, n), v["lat"])
         v["amp"] = np.where(s == 2, abnormal(rng, lln, 0.3, 0.8, n), v["amp"])
 
-    _motor(ctx, rows, "median", "apb", prot.arm_ncs, "wrist", 70, [("elbow", 230, 15, None)], median_motor)
+    _motor(ctx, rows, "median", "apb", prot.arm_ncs, "wrist", 80, [("elbow", 230, 15, None)], median_motor)
 
     # --- ulnar motor (ulnar neuropathy at the elbow)
     def ulnar_motor(v, study, side):
         s = sev(une, study, side)
-        lln, _, _ = limit_value("ulnar", "motor", "amplitude")
+        lln, _ = ctx.limit("ulnar", "motor", "amplitude", study)
         n = len(study)
         hit = s > 0
         v["cv"][1] = np.where(hit, rng.uniform(28, 38, n), v["cv"][1])
         v["drop"][1] = np.where(hit & (rng.random(n) < 0.5), rng.uniform(0.25, 0.5, n), v["drop"][1])
         v["amp"] = np.where(s == 2, abnormal(rng, lln, 0.3, 0.8, n), v["amp"])
 
-    _motor(ctx, rows, "ulnar", "adm", prot.arm_ncs, "wrist", 70,
+    _motor(ctx, rows, "ulnar", "adm", prot.arm_ncs, "wrist", 80,
            [("below_elbow", 220, 15, None), ("above_elbow", 100, 0.1, prot.ulnar_above_elbow)], ulnar_motor)
 
     # --- median sensory
     def median_sensory(v, study, side):
         s = sev(cts, study, side)
-        uln, _, _ = limit_value("median", "sensory", "latency_ms")
-        lln, _, _ = limit_value("median", "sensory", "amplitude")
+        uln, _ = ctx.limit("median", "sensory", "latency_ms", study)
+        lln, _ = ctx.limit("median", "sensory", "amplitude", study)
         n = len(study)
         v["lat"] = np.where(s == 1, abnormal(rng, uln, 1.17, 1.4, n), v["lat"])
         low = (s == 1) & (rng.random(n) < 0.5)
@@ -209,7 +235,7 @@ def nerve_conduction(lat: Latent, prot: Protocol, rng: np.random.Generator) -> p
 
     def ulnar_sensory(v, study, side):
         s = sev(une, study, side)
-        lln, _, _ = limit_value("ulnar", "sensory", "amplitude")
+        lln, _ = ctx.limit("ulnar", "sensory", "amplitude", study)
         n = len(study)
         u = rng.random(n)
         v["amp"] = np.where((s == 1) & (u < 0.5), abnormal(rng, lln, 0.4, 0.85, n), v["amp"])
@@ -222,9 +248,12 @@ def nerve_conduction(lat: Latent, prot: Protocol, rng: np.random.Generator) -> p
     def leg_motor(nerve):
         def modify(v, study, side):
             s = pn[study]
-            lln, _, _ = limit_value(nerve, "motor", "amplitude")
+            lln, _ = ctx.limit(nerve, "motor", "amplitude", study)
             n = len(study)
             p1, f1, f2 = (0.5, (0.35, 0.9), (0.1, 0.5)) if nerve == "peroneal" else (0.4, (0.5, 0.95), (0.25, 0.75))
+            # from 70 y an absent or tiny sural SNAP is normal (Tavee 2014): the motor nerves
+            # then carry the evidence of the polyneuropathy
+            p1 = np.where(ctx.age[study] >= 70, 1.0, p1)
             v["amp"] = np.where((s == 1) & (rng.random(n) < p1), abnormal(rng, lln, *f1, n), v["amp"])
             v["amp"] = np.where(s == 2, abnormal(rng, lln, *f2, n), v["amp"])
         return modify
@@ -238,7 +267,7 @@ def nerve_conduction(lat: Latent, prot: Protocol, rng: np.random.Generator) -> p
     def leg_sensory(nerve, p_nr):
         def modify(v, study, side):
             s = pn[study]
-            lln, _, _ = limit_value(nerve, "sensory", "amplitude")
+            lln, _ = ctx.limit(nerve, "sensory", "amplitude", study)
             n = len(study)
             v["amp"] = np.where(s > 0, abnormal(rng, lln, 0.2, 0.7, n), v["amp"])
             v["nr"] = (s == 2) | ((s == 1) & (rng.random(n) < p_nr))
@@ -254,7 +283,7 @@ def nerve_conduction(lat: Latent, prot: Protocol, rng: np.random.Generator) -> p
     if len(study):
         amp = ctx.healthy("facial", "motor", "amplitude", study)
         latency = ctx.healthy("facial", "motor", "latency_ms", study)
-        uln, _, _ = limit_value("facial", "motor", "latency_ms")
+        uln, _ = ctx.limit("facial", "motor", "latency_ms", study)
         hit = facial[study, side] > 0
         # the other side of the same study
         n = len(study)
@@ -278,11 +307,8 @@ def fwaves(lat: Latent, prot: Protocol, rng: np.random.Generator) -> pl.DataFram
         study, side = np.nonzero(flag)
         if len(study) == 0:
             continue
-        mean, sd = normal_params(nerve, "fwave", "min_latency_ms", ctx.age[study], ctx.sex[study])
         scale = ctx.height[study] / 170.0  # F-wave latency grows with limb length
-        limit, kind, _ = limit_value(nerve, "fwave", "min_latency_ms")
-        z = correlated_z(rng, ctx.S, study)
-        latency = healthy(rng, mean * scale, sd * scale, limit, kind, z)
+        latency = ctx.healthy(nerve, "fwave", "min_latency_ms", study, scale=scale)
         pm, psd = normal_params(nerve, "fwave", "persistence_pct", ctx.age[study], ctx.sex[study])
         persistence = np.clip(np.round(rng.normal(pm, psd)), 55, 100)
         parts.append(
@@ -315,9 +341,8 @@ def blink(lat: Latent, prot: Protocol, rng: np.random.Generator) -> pl.DataFrame
     affected_other = lat.facial[study, 1 - side] > 0
     absent = rng.random(n) < 0.6
     for col, hit in (("r1_ms", affected_here), ("r2_ipsi_ms", affected_here), ("r2_contra_ms", affected_other)):
-        mean, sd = normal_params("facial", "blink", col, ctx.age[study], ctx.sex[study])
-        limit, kind, _ = limit_value("facial", "blink", col)
-        value = healthy(rng, mean, sd, limit, kind, correlated_z(rng, ctx.S, study))
+        limit, _ = ctx.limit("facial", "blink", col, study)
+        value = ctx.healthy("facial", "blink", col, study)
         value = np.where(hit, abnormal(rng, limit, 1.12, 1.3, n), value)
         nr = hit & absent
         out[col] = np.where(nr, np.nan, np.round(value, 1))

@@ -62,7 +62,7 @@ def registry(n_patients: int, seed: int) -> Latent:
     first = _dates(rng, "2012-01-01", "2023-12-31", P)
     age = np.clip(np.where(kind == 3, rng.normal(34, 12, P), rng.normal(44, 13, P)), 18, 85)
     birth_year = first.astype("datetime64[Y]").astype(int) + 1970 - age.astype(int)
-    height = np.clip(np.where(female, rng.normal(162, 6.5, P), rng.normal(175, 7, P)), 145, 200)
+    height = np.round(np.clip(np.where(female, rng.normal(162, 6.5, P), rng.normal(175, 7, P)), 145, 200))
     diabetes = rng.random(P) < np.where(age > 55, 0.15, 0.06)
     titers = np.array([100, 160, 320, 640, 1000, 1280])
     mog_titer = np.where(kind == 3, titers[rng.integers(0, len(titers), P)], 0)
@@ -141,7 +141,7 @@ def registry(n_patients: int, seed: int) -> Latent:
     facial[np.arange(S), rng.integers(0, 2, S)] = np.where(fp, np.where(rng.random(S) < 0.6, 2, 1), 0)
 
     return Latent(
-        patient_id=_ids("P", P, max(5, len(str(P)))),
+        patient_id=_ids("SYN-P", P, max(5, len(str(P)))),
         kind=kind,
         sex=sex,
         birth_year=birth_year.astype(np.int64),
@@ -158,7 +158,7 @@ def registry(n_patients: int, seed: int) -> Latent:
         cts=cts,
         une=une,
         pn=pn.astype(np.int8),
-        study_id=_ids("S", S, max(6, len(str(S)))),
+        study_id=_ids("SYN-S", S, max(6, len(str(S)))),
         study_patient=study_patient,
         study_date=study_date,
         has_ncs=kind_st != 2,
@@ -312,11 +312,11 @@ def he2022(seed: int) -> Latent:
 
     st_pat = np.array([s[0] for s in studies])
     lat = Latent(
-        patient_id=_ids("HE", P, 3),
+        patient_id=_ids("SYN-HE", P, 3),
         kind=kind,
         sex=np.where(female, "F", "M"),
         birth_year=(index.astype("datetime64[Y]").astype(int) + 1970 - age.astype(int)).astype(np.int64),
-        height=np.clip(np.where(female, rng.normal(161, 6, P), rng.normal(172, 6.5, P)), 148, 192),
+        height=np.round(np.clip(np.where(female, rng.normal(161, 6, P), rng.normal(172, 6.5, P)), 148, 192)),
         diabetes=diabetes,
         mog_titer=np.array([s.get("mog_titer", 0) for s in specs], dtype=np.int64),
         aqp4_tested=kind != 2,
@@ -329,7 +329,7 @@ def he2022(seed: int) -> Latent:
         cts=sided("cts"),
         une=sided("une"),
         pn=np.array([s.get("pn", 0) for s in specs], dtype=np.int8),
-        study_id=_ids("HE-S", len(studies), 3),
+        study_id=_ids("SYN-HE-S", len(studies), 3),
         study_patient=st_pat,
         study_date=np.array([s[1] for s in studies], dtype="datetime64[D]"),
         has_ncs=np.array([s[2] for s in studies]),

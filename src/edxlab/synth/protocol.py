@@ -50,14 +50,16 @@ class Protocol:
     thoracic_paraspinal: np.ndarray
 
 
-def _levels(rng, examined: np.ndarray, damage: np.ndarray, levels: tuple[str, ...], p: float) -> np.ndarray:
-    """Paraspinal levels examined on each side: damaged levels usually, others at random."""
-    S = examined.shape[0]
+def _levels(rng, limb: np.ndarray, damage: np.ndarray, levels: tuple[str, ...], p: float) -> np.ndarray:
+    """Paraspinal levels examined on each side of an examined limb: every level of a suspected
+    segmental lesion, other levels at random (paraspinals skipped in 20% of other limbs)."""
+    S = limb.shape[0]
     out = np.zeros((S, 2, len(levels)), dtype=bool)
+    routine = limb & (rng.random((S, 2)) < 0.8)
     for j, lev in enumerate(levels):
         bit = np.int64(1) << SEGMENT_INDEX[lev]
         hit = (damage & bit) != 0
-        out[:, :, j] = examined & np.where(hit, rng.random((S, 2)) < 0.85, rng.random((S, 2)) < p)
+        out[:, :, j] = (limb & hit) | (routine & (rng.random((S, 2)) < p))
     return out
 
 
@@ -123,8 +125,8 @@ def plan(lat: Latent, rng: np.random.Generator) -> Protocol:
         face_emg=face_emg,
         thoracic_emg=thoracic_emg,
         rectus_emg=rectus_emg,
-        cervical_paraspinal=_levels(rng, arm_emg & (r() < 0.8), damage, CERVICAL_PARASPINAL_LEVELS, 0.5),
-        lumbosacral_paraspinal=_levels(rng, leg_emg & (r() < 0.8), damage, LUMBOSACRAL_PARASPINAL_LEVELS, 0.5),
+        cervical_paraspinal=_levels(rng, arm_emg, damage, CERVICAL_PARASPINAL_LEVELS, 0.5),
+        lumbosacral_paraspinal=_levels(rng, leg_emg, damage, LUMBOSACRAL_PARASPINAL_LEVELS, 0.5),
         thoracic_paraspinal=_thoracic_levels(rng, thoracic_emg, damage),
     )
 
@@ -136,12 +138,8 @@ def _thoracic_levels(rng, examined: np.ndarray, damage: np.ndarray) -> np.ndarra
     out = np.zeros((S, 2, len(levels)), dtype=bool)
     bits = np.array([np.int64(1) << SEGMENT_INDEX[lv] for lv in levels])
     hit = (damage[:, :, None] & bits[None, None, :]) != 0
-    out = examined[:, :, None] & hit & (rng.random(hit.shape) < 0.9)
-    # at least one damaged level per examined side
+    out = examined[:, :, None] & hit
     first = np.argmax(hit, axis=2)
-    need = examined & hit.any(axis=2) & ~out.any(axis=2)
-    si, sd = np.nonzero(need)
-    out[si, sd, first[si, sd]] = True
     # one normal level above the lesion, at random
     above = np.clip(first - 2, 0, len(levels) - 1)
     extra = examined & (rng.random((S, 2)) < 0.5) & ~np.take_along_axis(hit, above[:, :, None], 2)[:, :, 0]

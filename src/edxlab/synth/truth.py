@@ -45,6 +45,32 @@ def _split(col: str) -> pl.Expr:
     return pl.col(col).str.split(";").list.eval(pl.element().filter(pl.element() != ""))
 
 
+SEGMENT_MIN_NERVES = 2
+
+
+def supported_segments(den: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Per study, the bit mask of segments the denervated muscles support (edx_reference.md
+    2.11 and 4): a paraspinal muscle supports its level; a root is supported when at least two
+    denervated muscles innervated by different peripheral nerves share it."""
+    para = den.filter(pl.col("paraspinal")).group_by("study").agg(pl.col("segments").bitwise_or().alias("_p"))
+    limb = den.filter(~pl.col("paraspinal"))
+    counts = limb.group_by("study").agg(
+        [pl.col("nerve").filter((pl.col("segments") & (1 << i)) != 0).n_unique().alias(f"_n{i}")
+         for i in range(len(SEGMENTS))]
+    )
+    roots = counts.select(
+        "study",
+        pl.sum_horizontal(
+            [pl.when(pl.col(f"_n{i}") >= SEGMENT_MIN_NERVES).then(pl.lit(1 << i, pl.Int64)).otherwise(0)
+             for i in range(len(SEGMENTS))]
+        ).alias("_r"),
+    )
+    return (
+        para.join(roots, on="study", how="full", coalesce=True)
+        .select("study", (pl.col("_p").fill_null(0) | pl.col("_r").fill_null(0)).alias(name))
+    )
+
+
 def study_truth(lat: Latent, muscle_truth: pl.DataFrame, has_mri: np.ndarray) -> pl.DataFrame:
     S = lat.n_studies
     pat = lat.study_patient
@@ -64,16 +90,27 @@ def study_truth(lat: Latent, muscle_truth: pl.DataFrame, has_mri: np.ndarray) ->
         denervated=pl.col("active") | pl.col("chronic"),
         explained=pl.col("explained") & pl.Series(lat.has_ncs[muscle_truth["study"].to_numpy()]),
     )
+    den = mt.filter(pl.col("denervated"))
     agg = (
-        mt.filter(pl.col("denervated"))
-        .group_by("study")
+        den.group_by("study")
         .agg(
             active=pl.col("active").any(),
             chronic=pl.col("chronic").any(),
             regions=pl.col("region").unique().sort().str.join(";"),
-            seg=pl.col("segments").bitwise_or(),
             all_explained=pl.col("explained").all(),
-            unexplained_seg=pl.col("segments").filter(~pl.col("explained")).bitwise_or(),
+        )
+        .join(supported_segments(den, "seg"), on="study", how="left")
+        .join(supported_segments(den.filter(~pl.col("explained")), "unexplained_seg"), on="study", how="left")
+        .join(
+            den.filter(~pl.col("explained")).group_by("study").agg(
+                pl.col("segments").bitwise_or().alias("unexplained_roots")),
+            on="study", how="left",
+        )
+        # MRI concordance looks at the supported unexplained segments, else (a single nerve's
+        # muscles) at every root of the unexplained muscles
+        .with_columns(
+            unexplained_seg=pl.when(pl.col("unexplained_seg").fill_null(0) != 0)
+            .then(pl.col("unexplained_seg")).otherwise(pl.col("unexplained_roots"))
         )
     )
     base = pl.DataFrame({"study": np.arange(S)}).join(agg, on="study", how="left").sort("study")
