@@ -64,3 +64,63 @@ def test_help_is_fast_and_lazy():
     assert "validate" in proc.stdout
     assert proc.stderr.startswith("[]"), proc.stderr
     assert elapsed < 3.0  # interpreter start included; the import itself is well under a second
+
+
+def test_import_then_reimport_says_unchanged(example_dir, tmp_path, capsys):
+    db = tmp_path / "edx.duckdb"
+    code, out, _ = run(["import", str(example_dir), "--db", str(db)], capsys)
+    assert code == 0 and "5 patients added" in out
+    code, out, _ = run(["import", str(example_dir), "--db", str(db)], capsys)
+    assert code == 0
+    assert f"Nothing changed in {db}:" in out and "  5 patients unchanged" in out
+
+
+def test_import_with_errors_writes_nothing_and_exits_1(dataset_copy, tmp_path, capsys,
+                                                        monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    path = dataset_copy(studies=("S01,P01,2021-02-15", "S01,P01,2099-02-15"))
+    db = tmp_path / "edx.duckdb"
+    code, out, err = run(["import", str(path), "--db", str(db)], capsys)
+    assert code == 1
+    assert "study_date 2099-02-15 is in the future" in err
+    assert f"Nothing was imported; {db} was not created." in err
+    assert not db.exists()
+    assert "Traceback" not in out + err
+
+
+def test_import_pseudonymized_and_export(example_dir, tmp_path, capsys):
+    key = tmp_path / "key"
+    key.write_text("5f2b8c0e9d7a4136b1e0c2f4a8d6e9b3\n")
+    db = tmp_path / "edx.duckdb"
+    code, out, _ = run(["import", str(example_dir), "--db", str(db), "--pseudonymize", str(key),
+                        "--shift-dates"], capsys)
+    assert code == 0 and "(pseudonymized)" in out
+    code, out, _ = run(["export", "--db", str(db), "--out", str(tmp_path / "out"),
+                        "--format", "json"], capsys)
+    assert code == 0 and "Wrote 1 file" in out
+    text = (tmp_path / "out" / "dataset.json").read_text()
+    assert '"P01"' not in text and '"S01"' not in text
+
+
+def test_shift_dates_without_key_is_an_error(example_dir, tmp_path, capsys):
+    code, _, err = run(["import", str(example_dir), "--db", str(tmp_path / "x.duckdb"),
+                        "--shift-dates"], capsys)
+    assert code == 1
+    assert err.strip() == "Error: --shift-dates needs --pseudonymize KEYFILE"
+
+
+def test_export_of_missing_database(tmp_path, capsys):
+    code, _, err = run(["export", "--db", str(tmp_path / "none.duckdb"), "--out",
+                        str(tmp_path / "o")], capsys)
+    assert code == 1
+    assert "not found; create it with `edxlab import DATASET --db" in err
+
+
+def test_demo_imports_the_example_and_shows_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = run(["demo", "--out", str(tmp_path / "demo")], capsys)
+    assert code == 0
+    assert (tmp_path / "demo" / "edxlab.duckdb").is_file()
+    assert "Patients" in out and "P01" in out and "positive" in out
+    code, out, _ = run(["demo", "--out", str(tmp_path / "demo")], capsys)  # fresh each time
+    assert code == 0 and "│ ncs      │   74 │" in out

@@ -69,6 +69,47 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_(
+    dataset: str = typer.Argument(..., help="Folder of CSV files, .xlsx workbook or .json file."),
+    db: str = typer.Option(..., "--db", help="The edxlab database file (created when absent)."),
+    pseudonymize: str = typer.Option(None, "--pseudonymize", metavar="KEYFILE",
+                                     help="Replace identifiers by keyed HMAC-SHA256 pseudonyms."),
+    shift_dates: bool = typer.Option(False, "--shift-dates",
+                                     help="With --pseudonymize: move each patient's dates."),
+) -> None:
+    """Validate a dataset and import it into the database (all or nothing)."""
+    from edxlab.store.console import run_import
+
+    run_import(dataset, db, pseudonymize, shift_dates)
+
+
+@app.command()
+def export(
+    db: str = typer.Option(..., "--db", help="The edxlab database file."),
+    out: str = typer.Option(..., "--out", help="Output folder (csv, parquet) or file/folder."),
+    format: str = typer.Option("csv", "--format", help="csv, xlsx, json or parquet."),
+    pseudonymize: str = typer.Option(None, "--pseudonymize", metavar="KEYFILE",
+                                     help="Replace identifiers by keyed HMAC-SHA256 pseudonyms."),
+    shift_dates: bool = typer.Option(False, "--shift-dates",
+                                     help="With --pseudonymize: move each patient's dates."),
+) -> None:
+    """Write the database's dataset in the interchange format."""
+    from edxlab.store.console import run_export
+
+    run_export(db, out, format, pseudonymize, shift_dates)
+
+
+@app.command()
+def demo(
+    out: str = typer.Option("edxlab-demo", "--out", help="Folder for the demo database."),
+) -> None:
+    """Import the bundled example dataset into a fresh database and show what it holds."""
+    from edxlab.store.console import run_demo
+
+    run_demo(out)
+
+
 
 # --- ncs: interpretation (edxlab.interpret) ---------------------------------------------------
 

@@ -131,7 +131,9 @@ def interpret_emg(
     ).drop("_all_expl")
 
     all_lists = localize.segment_lists(seg_all, "denervation_segments")
-    lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments")
+    lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments").join(
+        localize.segment_lists(localize.myotome_span(m, seg_lmn, unexpl), "lmn_myotomes").drop(
+            "lmn_myotomes"), on="study_id", how="left")
 
     # MRI concordance: supported unexplained segments, else every root/level of the unexplained
     # muscles; cranial nuclei of unexplained bulbar muscles (XI: its cord segments C1-C5).
@@ -193,11 +195,11 @@ def interpret_emg(
     ).with_columns(
         pl.col("emg_summary").fill_null(pl.col("timing_warning")),
     ).select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
-             "denervation_segments_label", "lmn_segments_label")
+             "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label")
 
     muscle_findings = m.with_columns(
-        pl.concat_list([pl.col("emg_evidence"), pl.col("explanation")]).list.drop_nulls()
-        .list.eval(pl.element().filter(pl.element() != "")).list.join("; ").alias("evidence"),
+        pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
+                      ignore_nulls=True).alias("evidence"),
         pl.concat_str(pl.lit("criteria emg_criteria.toml v"), pl.lit(crit["version"]),
                       pl.lit("; innervation chart "), pl.col("chart_source").fill_null("none"))
         .alias("source"),

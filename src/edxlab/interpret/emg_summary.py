@@ -11,13 +11,38 @@ _NUCLEUS_NAMES = {
 _SIDE = {"L": "left ", "R": "right "}
 
 
-def _muscle_list(muscles: pl.DataFrame, mask: pl.Expr, name: str) -> pl.DataFrame:
+def _muscle_list(muscles: pl.DataFrame, mask: pl.Expr, name: str, always_side: bool = False
+                 ) -> pl.DataFrame:
+    """Per study: the selected muscles' names in listing order. Sides are named per muscle
+    (``right deltoid``, ``bilateral TA``) when the list has muscles of more than one side, or
+    always with ``always_side``."""
+    sel = muscles.filter(mask)
+    per_muscle = (
+        sel.group_by("study_id", "display")
+        .agg(pl.col("chart_order").min(), pl.col("level").min(),
+             pl.col("side").filter(pl.col("side").is_in(["L", "R"])).unique().sort().alias("_sides"),
+             pl.col("active_denervation").any(), pl.col("chronic_denervation").any(),
+             pl.col("nucleus").first())
+        .with_columns(
+            pl.col("_sides").list.len().alias("_ns"),
+            pl.col("_sides").list.join("").alias("_side_key"),
+        )
+    )
+    n_keys = per_muscle.filter(pl.col("_ns") > 0).group_by("study_id").agg(
+        pl.col("_side_key").n_unique().alias("_n_keys"))
+    word = pl.col("_side_key").replace_strict(
+        {"L": "left ", "R": "right ", "LR": "bilateral "}, default="", return_dtype=pl.String)
+    mixed = pl.col("_n_keys").fill_null(0) > 1
+    named = pl.when(mixed).then(pl.concat_str(word, pl.col("display"))).otherwise(pl.col("display"))
+    # one side only: named once before the list when always_side ("the right deltoid, TA")
+    prefix = pl.when(pl.lit(always_side) & ~mixed).then(word).otherwise(pl.lit("")).first()
     return (
-        muscles.filter(mask)
+        per_muscle.join(n_keys, on="study_id", how="left")
+        .with_columns(named.alias("display"))
         .sort("study_id", "chart_order", "level", nulls_last=True)
         .group_by("study_id", maintain_order=True)
         .agg(
-            pl.col("display").unique(maintain_order=True).str.join(", ").alias(name),
+            pl.concat_str(prefix, pl.col("display").str.join(", ")).alias(name),
             pl.col("active_denervation").any().alias(f"{name}_active"),
             pl.col("chronic_denervation").any().alias(f"{name}_chronic"),
             pl.col("nucleus").drop_nulls().unique().sort().alias(f"{name}_nuclei"),
@@ -57,7 +82,8 @@ def emg_sentences(
     """Per study with EMG rows: ``emg_summary`` text.
 
     ``muscles``: muscle findings with chart columns; ``study``: study_id with the study EMG
-    columns (``lmn_segments_label``, ``lmn_segments_n``, ``denervation_pattern``,
+    columns (``lmn_segments_label``, ``lmn_myotomes_label``, ``lmn_myotomes_n``,
+    ``denervation_pattern``,
     ``plexus_element``, ``mri_concordant``, ``mri_lesions``, ``sensory_normal``,
     ``motor_only_pattern``, ``has_lesions``, ``timing_warning``); ``lesions``: prepared lesions
     (see :func:`edxlab.interpret.localize.prepared_lesions`).
@@ -65,9 +91,9 @@ def emg_sentences(
     den = pl.col("denervation")
     unexpl = _muscle_list(muscles, den & ~pl.col("explained_by_ncs").fill_null(False), "u")
     expl = _muscle_list(muscles, den & pl.col("explained_by_ncs").fill_null(False), "e")
-    myo = _muscle_list(muscles, pl.col("finding").str.starts_with("myopathic"), "myo")
-    poor = _muscle_list(muscles, pl.col("poor_activation") & ~den, "poor")
-    equiv = _muscle_list(muscles, pl.col("equivocal") & ~pl.col("active_denervation"), "eq")
+    myo = _muscle_list(muscles, pl.col("finding").str.starts_with("myopathic"), "myo", True)
+    poor = _muscle_list(muscles, pl.col("poor_activation") & ~den, "poor", True)
+    equiv = _muscle_list(muscles, pl.col("equivocal") & ~pl.col("active_denervation"), "eq", True)
     phrases = lesion_phrases(lesions)
     expl_by = (
         muscles.filter(den & pl.col("explained_by_ncs").fill_null(False))
@@ -86,11 +112,11 @@ def emg_sentences(
     nuclei = pl.col("u_nuclei").list.eval(
         pl.element().replace_strict(_NUCLEUS_NAMES, default=pl.element())
     ).list.join(" and ")
-    nseg = pl.col("lmn_segments_n").fill_null(0)
+    nseg = pl.col("lmn_myotomes_n").fill_null(0)
     where = (
-        pl.when(nseg > 1).then(pl.concat_str(pl.lit("in "), pl.col("lmn_segments_label"),
+        pl.when(nseg > 1).then(pl.concat_str(pl.lit("in "), pl.col("lmn_myotomes_label"),
                                              pl.lit(" myotomes (")))
-        .when(nseg == 1).then(pl.concat_str(pl.lit("in the "), pl.col("lmn_segments_label"),
+        .when(nseg == 1).then(pl.concat_str(pl.lit("in the "), pl.col("lmn_myotomes_label"),
                                             pl.lit(" myotome (")))
         .otherwise(pl.lit("in the "))
     )
@@ -152,6 +178,6 @@ def emg_sentences(
     ]
     return s.select(
         "study_id",
-        pl.concat_list([lmn_sentence, expl_sentence, none_sentence, *extras])
-        .list.drop_nulls().list.join(" ").alias("emg_summary"),
+        pl.concat_str([lmn_sentence, expl_sentence, none_sentence, *extras], separator=" ",
+                      ignore_nulls=True).alias("emg_summary"),
     )

@@ -138,7 +138,8 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
         | (own & ~localized & unloc_ok)
         | parent
     )
-    cranial = pl.col("is_cranial") & side_ok & own
+    cranial = pl.col("is_cranial") & side_ok & own & pl.col("lesion_nerve").is_in(
+        ex["cranial_motor_nerves"])
     nld = ex["non_length_dependent_polyneuropathy"]
     limb = pl.col("region").is_in(["cervical", "lumbosacral"]) & (pl.col("nerve") != PARASPINAL_NERVE) \
         & pl.col("nucleus").is_null()
@@ -206,6 +207,37 @@ def supported_segments(muscles: pl.DataFrame, crit: dict[str, Any], mask: pl.Exp
         .with_columns(pl.col("seg").replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64)
                       .alias("seg_idx"))
     )
+
+
+def myotome_span(muscles: pl.DataFrame, seg: pl.DataFrame, mask: pl.Expr) -> pl.DataFrame:
+    """Myotomes to name in the summary (study_id, seg, seg_idx): the supported segments ``seg``
+    plus, for each selected limb muscle with no root among them, its root nearest to the
+    supported range (TA with S1 supported -> L5). Studies without supported segments are absent.
+    """
+    rng = seg.group_by("study_id").agg(pl.col("seg_idx").min().alias("_lo"),
+                                       pl.col("seg_idx").max().alias("_hi"))
+    cand = (
+        muscles.filter(mask & (pl.col("nerve") != PARASPINAL_NERVE))
+        .select("study_id", "row_id", pl.col("segments").alias("seg"))
+        .explode("seg").drop_nulls("seg")
+        .with_columns(pl.col("seg").replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64)
+                      .alias("seg_idx"))
+        .join(rng, on="study_id", how="inner")
+    )
+    covered = cand.filter(pl.col("seg_idx").is_between(pl.col("_lo"), pl.col("_hi"))).join(
+        seg.select("study_id", "seg"), on=["study_id", "seg"], how="semi").select("row_id").unique()
+    dist = (
+        pl.when(pl.col("seg_idx") < pl.col("_lo")).then(pl.col("_lo") - pl.col("seg_idx"))
+        .otherwise(pl.col("seg_idx") - pl.col("_hi"))
+    )
+    nearest = (
+        cand.join(covered, on="row_id", how="anti")
+        .with_columns(dist.alias("_d"))
+        .sort("row_id", "_d", "seg_idx")
+        .group_by("row_id", maintain_order=True).first()
+        .select("study_id", "seg", "seg_idx")
+    )
+    return pl.concat([seg.select("study_id", "seg", "seg_idx"), nearest]).unique()
 
 
 def segment_lists(seg: pl.DataFrame, name: str) -> pl.DataFrame:

@@ -22,12 +22,12 @@ def issues_table(issues: list[Issue], title: str):
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, title_justify="left")
-    table.add_column("file", style="cyan", no_wrap=True)
+    table.add_column("file", style="cyan", overflow="fold")
     table.add_column("row", justify="right", no_wrap=True)
-    table.add_column("column", style="magenta", no_wrap=True)
-    table.add_column("value", max_width=20, overflow="fold")
-    table.add_column("severity", no_wrap=True)
-    table.add_column("message", min_width=30, ratio=1, overflow="fold")
+    table.add_column("column", style="magenta", overflow="fold")
+    table.add_column("value", max_width=24, overflow="fold")
+    table.add_column("severity")
+    table.add_column("message", ratio=1, overflow="fold")
     for i in issues:
         severity = "[red]error[/red]" if i.severity == "error" else "[yellow]warning[/yellow]"
         table.add_row(i.file, "" if i.row is None else str(i.row), i.column or "",

@@ -1,1 +1,194 @@
-"""edxlab.store"""
+"""The project database (DuckDB): import, load, export and findings tables.
+
+- :func:`open_store` (path -> connection; creates the schema when asked);
+- :func:`import_dataset` (dataset path -> :class:`ImportSummary`; validates first, writes nothing
+  on any error, one transaction, idempotent, audited updates, optional pseudonymization);
+- :func:`load_dataset` (connection -> :class:`~edxlab.model.dataset.Dataset`);
+- :func:`export_dataset` (database -> interchange-format files);
+- :func:`write_findings` / :func:`read_table` / :func:`list_tables`: generic helpers with which
+  interpret, cohort and web persist and read their own tables (e.g. ``study_findings``).
+
+SQL lives only in this package.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from edxlab.errors import InputError, NotFoundError, StoreError
+from edxlab.model.dataset import Dataset
+from edxlab.model.schema import TABLE_NAMES, tables
+from edxlab.store.importer import ImportSummary, Progress, TableChange, hash_source, store_dataset
+from edxlab.store.schema import META_TABLES, ensure_schema, from_store, quote
+
+__all__ = [
+    "open_store", "import_dataset", "load_dataset", "export_dataset", "write_findings",
+    "read_table", "list_tables", "ImportSummary", "TableChange",
+]
+
+TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def open_store(path: str | Path, create: bool = True, read_only: bool = False):
+    """A DuckDB connection to the edxlab database at ``path``.
+
+    ``create``: make the file and its schema when absent (else :class:`NotFoundError`).
+    A file that is not an edxlab database gives :class:`StoreError`.
+    """
+    import duckdb
+
+    path = Path(path)
+    if not path.exists() and not create:
+        raise NotFoundError(f"database {path} not found; create it with `edxlab import DATASET "
+                            f"--db {path}`")
+    existed = path.exists()
+    try:
+        con = duckdb.connect(str(path), read_only=read_only and existed)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open {path} as a database: {str(exc).splitlines()[0]}") from exc
+    names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables")
+             .fetchall()}
+    if existed and names and "edxlab_meta" not in names:
+        con.close()
+        raise StoreError(f"{path} is a DuckDB database but not an edxlab database")
+    if not names and not (read_only and existed):
+        con.execute("BEGIN TRANSACTION").fetchall()
+        ensure_schema(con)
+        con.execute("COMMIT").fetchall()
+    return con
+
+
+def _remove_database(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        if candidate.exists():
+            candidate.unlink()
+
+
+def import_dataset(source: str | Path, db: str | Path, *, key: bytes | None = None,
+                   shift_dates: bool = False, progress: Progress | None = None) -> ImportSummary:
+    """Validate the dataset at ``source`` and merge it into the database ``db``.
+
+    On any validation error nothing is written (:class:`~edxlab.errors.ValidationError`). With
+    ``key`` identifiers are pseudonymized (keyed HMAC-SHA256) and, with ``shift_dates``, dates
+    moved per patient. The database is created when absent; a failed import leaves it as
+    before (or absent).
+    """
+    from edxlab.io import read_dataset
+
+    source, db = Path(source), Path(db)
+    if progress:
+        progress("read", "", 0)
+    ds = read_dataset(source, progress=(lambda t: progress("validate", t, 0)) if progress else None)
+    if key is not None:
+        from edxlab.store.pseudonymize import pseudonymize
+
+        ds = pseudonymize(ds, key, shift_dates=shift_dates)
+    elif shift_dates:
+        raise InputError("--shift-dates needs --pseudonymize KEYFILE")
+    return import_frames(ds, db, source_hash=hash_source(source), pseudonymized=key is not None,
+                         progress=progress)
+
+
+def import_frames(ds: Dataset, db: str | Path, *, source_hash: str = "",
+                  pseudonymized: bool = False, progress: Progress | None = None) -> ImportSummary:
+    """Merge an already validated dataset into ``db`` (one transaction; see import_dataset)."""
+    db = Path(db)
+    created = not db.exists()
+    try:
+        con = open_store(db)
+    except BaseException:
+        if created:
+            _remove_database(db)
+        raise
+    try:
+        summary = store_dataset(con, ds, source_hash=source_hash, pseudonymized=pseudonymized,
+                                progress=progress)
+    except BaseException:
+        con.close()
+        if created:
+            _remove_database(db)
+        raise
+    con.close()
+    if progress:
+        progress("done", "", 0)
+    return summary
+
+
+def load_dataset(con) -> Dataset:
+    """The dataset held in the store, in canonical form (insertion order kept)."""
+    return Dataset(frames={name: load_dataset_table(con, name) for name in TABLE_NAMES})
+
+
+def export_dataset(db: str | Path, out: str | Path, format: str = "csv", *,
+                   key: bytes | None = None, shift_dates: bool = False) -> list[Path]:
+    """Write the dataset in ``db`` to ``out`` in the interchange format."""
+    from edxlab.io import write_dataset
+
+    con = open_store(db, create=False, read_only=True)
+    try:
+        ds = load_dataset(con)
+    finally:
+        con.close()
+    if key is not None:
+        from edxlab.store.pseudonymize import pseudonymize
+
+        ds = pseudonymize(ds, key, shift_dates=shift_dates)
+    return write_dataset(ds, out, format)
+
+
+def _check_name(name: str) -> None:
+    if not TABLE_NAME.match(name):
+        raise InputError(f"'{name}' is not a valid table name: use lower-case letters, digits "
+                         "and _ (starting with a letter)")
+
+
+def list_tables(con) -> list[str]:
+    return sorted(r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall())
+
+
+def write_findings(con, name: str, frame: pl.DataFrame) -> None:
+    """Store ``frame`` as table ``name``, replacing a previous version, in one transaction.
+
+    For derived tables (``nerve_findings``, ``study_findings``, ``cohort_summary`` ...); the
+    dataset tables and the bookkeeping tables cannot be overwritten this way.
+    """
+    _check_name(name)
+    if name in TABLE_NAMES or name in META_TABLES:
+        raise InputError(f"'{name}' is a dataset table; import data with `edxlab import` instead")
+    view = f"edxlab_findings_{name}"
+    con.register(view, frame.to_arrow())
+    try:
+        con.execute("BEGIN TRANSACTION").fetchall()
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT * FROM {view}"
+                        ).fetchall()
+            con.execute("COMMIT").fetchall()
+        except BaseException:
+            con.execute("ROLLBACK").fetchall()
+            raise
+    finally:
+        con.unregister(view)
+
+
+def read_table(con, name: str) -> pl.DataFrame:
+    """Table ``name`` (a dataset, findings or bookkeeping table) as a Polars frame."""
+    _check_name(name)
+    available = list_tables(con)
+    if name not in available:
+        raise NotFoundError(f"no table '{name}' in the database; it holds: "
+                            f"{', '.join(available)}")
+    if name in TABLE_NAMES:
+        return load_dataset_table(con, name)
+    return con.sql(f"SELECT * FROM {quote(name)}").pl()
+
+
+def load_dataset_table(con, name: str) -> pl.DataFrame:
+    schema = tables()[name].polars_schema()
+    cols = ", ".join(quote(c) for c in schema)
+    frame = con.sql(f"SELECT {cols} FROM {quote(name)}").pl()
+    return from_store(frame, tables()[name])
