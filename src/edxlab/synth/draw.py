@@ -31,6 +31,7 @@ def truncated(mean, sd, lo, hi, z):
     return np.clip(out, lo, hi)
 
 
+RESOLUTION = 0.11  # borderline values stay this far inside the limit after rounding to 0.1
 SIDE_JITTER = (0.88, 1.13)  # left/right of one person differ by at most this factor
 
 
@@ -61,12 +62,14 @@ def healthy(
         hi = limit * SAFE_ULN if safe_limit is None else np.broadcast_to(safe_limit, (n,))
         lo = np.minimum(np.maximum(mean - 3 * sd, physiological_floor), hi * 0.7)
         out = np.clip(truncated(mean, sd, lo, hi, z) * jitter, lo, hi)
-        out = np.where(border, limit * rng.uniform(*BORDER_ULN, n), out)
-        return np.minimum(out, limit * BORDER_ULN[1])
+        edge = np.minimum(limit * rng.uniform(*BORDER_ULN, n), limit - RESOLUTION)
+        out = np.where(border, edge, out)
+        return np.minimum(out, np.minimum(limit * BORDER_ULN[1], limit - RESOLUTION))
     lo = limit * SAFE_LLN if safe_limit is None else np.broadcast_to(safe_limit, (n,))
     hi = np.maximum(mean + 3 * sd, lo * 1.3)
     out = np.clip(truncated(mean, sd, lo, hi, z) * jitter, lo, hi)
-    return np.where(border, limit * rng.uniform(*BORDER_LLN, n), out)
+    edge = np.maximum(limit * rng.uniform(*BORDER_LLN, n), limit + RESOLUTION)
+    return np.where(border, edge, out)
 
 
 def abnormal(rng: np.random.Generator, limit: float, lo_factor: float, hi_factor: float, n: int) -> np.ndarray:
