@@ -90,7 +90,7 @@ def test_cervical_segmental_anterior_horn_after_myelitis():
     assert m[("tibialis_anterior", "R")]["explained_by_ncs"] is None
     assert m[("cervical_paraspinal", "R")]["segments"] == ["C6"]
     assert m[("deltoid", "R")]["lmn"] is True
-    assert "emg.active.fibs_psw" in m[("deltoid", "R")]["rules"]
+    assert m[("deltoid", "R")]["rules"] == "emg.active.fibs_psw;emg.chronic.neurogenic_muap"
     assert "not explained by any nerve lesion" in m[("deltoid", "R")]["evidence"]
 
 
@@ -248,7 +248,7 @@ def test_myopathic_units_are_never_denervation():
     assert m[("iliopsoas", "R")]["finding"] == "myopathic_with_fibrillations"
     assert s["emg_summary"] == (
         "Needle EMG shows no active or chronic denervation. Myopathic motor units in the "
-        "deltoid, iliopsoas (not denervation)."
+        "right deltoid, iliopsoas (not denervation)."
     )
     crit = load_emg_criteria({"myopathic": {"fibs_count": True}})
     f, s = run([muscle("iliopsoas", fibs="1+", **myo)], criteria=crit)
@@ -261,7 +261,7 @@ def test_equivocal_fibrillations_are_not_counted_by_default():
     assert by_muscle(f)[("tibialis_anterior", "R")]["finding"] == "equivocal_fibrillations"
     assert s["emg_summary"] == (
         "Needle EMG shows no active or chronic denervation. Equivocal (+/-) fibrillation "
-        "potentials in the TA, not counted as active denervation."
+        "potentials in the right TA, not counted as active denervation."
     )
     crit = load_emg_criteria({"active": {"equivocal_counts": True}})
     f, s = run([muscle("tibialis_anterior", fibs="+/-")], criteria=crit)
@@ -277,7 +277,7 @@ def test_poor_activation_is_central_not_denervation():
     # fibrillations still count in a poorly activated muscle
     assert m[("vastus_lateralis", "R")]["finding"] == "active_denervation"
     assert s["emg_summary"].endswith(
-        "Poor activation in the TA (central weakness), not counted as denervation.")
+        "Poor activation in the right TA (central weakness), not counted as denervation.")
 
 
 def test_abbreviations_in_input():
@@ -384,3 +384,26 @@ def test_upper_trunk_plexus_pattern_needs_abnormal_arm_sensory_and_no_paraspinal
     assert s["denervation_segments"] == ["C5"]
     assert s["denervation_pattern"] == "single_root"
     assert "consistent with a C5 motor root or segmental anterior horn cell lesion" in s["emg_summary"]
+
+
+def test_trigeminal_afferent_lesion_does_not_explain_masseter():
+    rows = [muscle("masseter", side="L", fibs="2+")]
+    f, s = run(rows, lesions=[lesion("cranial_neuropathy", "trigeminal", "L", "")])
+    assert s["denervation_explained_by_ncs"] is False and s["lmn_involvement"] is True
+
+
+def test_sides_are_named_when_a_list_has_both_sides_and_myotomes_cover_every_muscle():
+    rows = [muscle("tibialis_anterior", fibs="1+", **NEUROGENIC),
+            muscle("medial_gastrocnemius", fibs="2+"), muscle("medial_gastrocnemius", side="L", fibs="1+"),
+            muscle("abductor_hallucis", fibs="2+"),
+            muscle("lumbosacral_paraspinal", level="S1", fibs="1+"),
+            muscle("deltoid", side="L", fibs="+/-")]
+    f, s = run(rows, sensory_normal=True)
+    # S1 is supported (paraspinal); TA has no S1 root, so the named myotomes reach L5
+    assert s["denervation_segments"] == ["S1"]
+    assert s["emg_summary"] == (
+        "Needle EMG shows active and chronic denervation in L5-S1 myotomes (right TA, bilateral "
+        "medial gastrocnemius, right AH, right S1 paraspinal) with normal sensory responses, "
+        "consistent with segmental anterior horn cell involvement. Equivocal (+/-) fibrillation "
+        "potentials in the left deltoid, not counted as active denervation."
+    )

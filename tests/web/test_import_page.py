@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,57 @@ def test_failed_job_shows_the_issues_and_says_database_unchanged(client, monkeyp
     assert _wait(client, job_url)["state"] == "failed"
     page = client.get(job_url)
     assert "The database is as it was before." in page.text and "unknown patient" in page.text
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "nmosd_demo"
+
+
+def _example_csvs(prefix=""):
+    return [("files", (prefix + p.name, p.read_bytes())) for p in sorted(EXAMPLE.glob("*.csv"))]
+
+
+def test_example_csv_files_validate_with_only_the_missing_recording_warning(client):
+    response = _post(client, _example_csvs())
+    assert response.status_code == 200
+    assert "No errors; 1 warning to review before importing." in response.text
+    assert "recording &#39;signals/emg_healthy.hea&#39; not found next to the dataset" in response.text
+    assert 'id="confirm-import"' in response.text
+
+
+def test_example_folder_upload_keeps_recordings_and_leaves_out_other_files(client):
+    files = [("files", ("nmosd_demo/" + p.relative_to(EXAMPLE).as_posix(), p.read_bytes()))
+             for p in sorted(EXAMPLE.rglob("*")) if p.is_file()]
+    assert any(name.endswith(".xlsx") for _, (name, _) in files)
+    response = _post(client, files)
+    assert response.status_code == 200
+    assert "No problems found." in response.text
+    staged = next(client.app.state.staging.root.iterdir())
+    assert (staged / "signals" / "emg_healthy.hea").is_file()
+    assert not list(staged.glob("*.xlsx")) and not (staged / "README.md").exists()
+
+
+def test_example_workbook_validates(client):
+    workbook = EXAMPLE / "nmosd_demo.xlsx"
+    response = _post(client, [("files", (workbook.name, workbook.read_bytes()))])
+    assert response.status_code == 200
+    assert "No errors; 1 warning" in response.text
+
+
+def test_malformed_workbook_gives_a_report_never_a_500(client):
+    response = _post(client, [("files", ("cohort.xlsx", b"PK\x03\x04 this is not a workbook"))])
+    assert response.status_code == 422
+    assert "Validation report" in response.text and "nothing was imported" in response.text
+
+
+def test_bad_cell_is_reported_with_file_row_column(client):
+    files = dict((name, data) for _, (name, data) in _example_csvs())
+    lines = files["ncs.csv"].decode().splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("side")] = "Lft"
+    lines[1] = ",".join(cells)
+    files["ncs.csv"] = ("\n".join(lines) + "\n").encode()
+    response = _post(client, [("files", (n, d)) for n, d in files.items()])
+    assert response.status_code == 422
+    row = next(r for r in response.text.split("<tr") if "Lft" in r)
+    assert "<td>ncs.csv</td>" in row and ">2</td>" in row and "<td>side</td>" in row

@@ -18,6 +18,7 @@ class InterpretConfig:
     - ``temperature_correction``: correct latencies/velocities of cold limbs instead of
       leaving them uninterpreted (off by default: warming is the recommended practice).
     - ``extra_profiles``: a lab's own profiles (``load_profile_file``), usable by name.
+    - ``emg_criteria``: overrides of the needle EMG criteria (see ``load_emg_criteria``).
     """
 
     profile: str | None = None
@@ -25,3 +26,6 @@ class InterpretConfig:
     criteria: str | None = None
     temperature_correction: bool = False
     extra_profiles: tuple[Profile, ...] = field(default_factory=tuple)
+    #: overrides of the needle EMG criteria (``reference/emg_criteria.toml``), nested like the
+    #: file: ``{"mri": {"margin": 2}, "active": {"fasciculations_count": True}}``
+    emg_criteria: dict | None = None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from edxlab.interpret.config import InterpretConfig
+from edxlab.interpret.emg import EXTRA_STUDY_COLUMNS, STUDY_COLUMNS, EmgFindings, interpret_emg
 from edxlab.interpret.ncs import NcsFindings, interpret_ncs
 
 STUDY_FINDINGS_SCHEMA: dict[str, pl.DataType] = {
@@ -35,7 +36,32 @@ STUDY_FINDINGS_SCHEMA: dict[str, pl.DataType] = {
     "motor_only_pattern": pl.Boolean,
     "blink_pattern": pl.String,
     "ncs_summary": pl.String,
+    # additive columns (needle EMG detail, see interpret/emg.py)
+    "denervation_pattern": pl.String,
+    "lmn_segments": pl.List(pl.String),
+    "mri_lesions": pl.String,
+    "mri_evidence": pl.String,
+    "days_since_attack": pl.Int64,
+    "timing_warning": pl.String,
+    "emg_summary": pl.String,
 }
+
+PATIENT_FINDINGS_SCHEMA: dict[str, pl.DataType] = {
+    "patient_id": pl.String,
+    "included": pl.Boolean,
+    "exclusion_reason": pl.String,
+    "nmosd_criteria": pl.String,
+    "mogad": pl.Boolean,
+    "lmn_suspected": pl.Boolean,
+    "edx_recommended": pl.Boolean,
+    "index_study_id": pl.String,
+    # additive columns (clinical sign evidence, see interpret/signs.py)
+    "lmn_signs": pl.String,
+    "umn_signs": pl.String,
+    "umn_pattern": pl.Boolean,
+}
+"""patient_findings as ``interpret`` writes it: the cohort columns (``included`` ..
+``index_study_id``) stay empty until ``edxlab.cohort`` fills them."""
 
 
 @dataclass
@@ -51,11 +77,18 @@ class Findings:
     patient_findings: pl.DataFrame | None = None
 
 
-def study_findings_frame(ds, ncs: NcsFindings) -> pl.DataFrame:
-    """One row per study with every contract column (EMG/LMN columns null here)."""
+def study_findings_frame(ds, ncs: NcsFindings, emg: EmgFindings | None = None) -> pl.DataFrame:
+    """One row per study with every contract column (EMG/LMN columns null without ``emg``)."""
     base = ds["studies"].select("study_id", "patient_id", "study_date")
-    out = base.join(ncs.study_ncs, on="study_id", how="left").with_columns(
-        summary=pl.col("ncs_summary"))
+    out = base.join(ncs.study_ncs, on="study_id", how="left")
+    if emg is not None:
+        out = out.join(emg.study_emg.select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS),
+                       on="study_id", how="left")
+        summary = pl.concat_str([pl.col("ncs_summary"), pl.col("emg_summary")], separator=" ",
+                                ignore_nulls=True)
+        out = out.with_columns(summary=pl.when(summary != "").then(summary))
+    else:
+        out = out.with_columns(summary=pl.col("ncs_summary"))
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in STUDY_FINDINGS_SCHEMA.items()
                if c not in out.columns]
     return out.with_columns(missing).select(list(STUDY_FINDINGS_SCHEMA)).cast(
@@ -64,11 +97,38 @@ def study_findings_frame(ds, ncs: NcsFindings) -> pl.DataFrame:
 
 def interpret_dataset(ds, config: InterpretConfig | None = None) -> Findings:
     """Interpret a dataset (pure: no I/O)."""
+    from edxlab.reference.emg_criteria import load_emg_criteria
+
     config = config or InterpretConfig()
     ncs = interpret_ncs(ds, config)
+    emg = interpret_emg(ds, lesions=ncs.lesions, study_ncs=ncs.study_ncs,
+                        nerve_findings=ncs.nerve_findings,
+                        criteria=load_emg_criteria(config.emg_criteria))
+    study_findings = study_findings_frame(ds, ncs, emg)
     return Findings(
         nerve_findings=ncs.nerve_findings,
-        study_findings=study_findings_frame(ds, ncs),
+        study_findings=study_findings,
         lesions=ncs.lesions,
         ncs=ncs,
+        muscle_findings=emg.muscle_findings,
+        patient_findings=patient_findings_frame(emg, ds, study_findings),
     )
+
+
+def patient_findings_frame(emg: EmgFindings, ds=None, study_findings: pl.DataFrame | None = None
+                           ) -> pl.DataFrame:
+    """One row per patient: clinical LMN columns and, with ``ds``, the cohort columns of the
+    default cohort settings (edxlab.cohort: criteria, index study and its study_findings flags)."""
+    out = emg.patient_emg
+    extra: list[str] = []
+    if ds is not None:
+        from edxlab.cohort.selection import default_patient_findings
+
+        cohort = default_patient_findings(ds, study_findings)
+        cohort = cohort.drop([c for c in cohort.columns if c in out.columns and c != "patient_id"])
+        out = out.join(cohort, on="patient_id", how="left")
+        extra = [c for c in cohort.columns if c not in PATIENT_FINDINGS_SCHEMA]
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in PATIENT_FINDINGS_SCHEMA.items()
+               if c not in out.columns]
+    return out.with_columns(missing).select(list(PATIENT_FINDINGS_SCHEMA) + extra).cast(
+        PATIENT_FINDINGS_SCHEMA)

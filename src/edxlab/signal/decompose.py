@@ -166,26 +166,23 @@ def _cluster(X: np.ndarray, pair_limit: float, match_limit: float, min_n: int, s
 
 
 def _merge(templates: list[np.ndarray], match_limit: float, search: int) -> list[np.ndarray]:
-    """Merge templates that match each other within the noise allowance (after alignment)."""
-    T = list(templates)
-    changed = True
-    while changed and len(T) > 1:
-        changed = False
-        for i in range(len(T)):
-            for j in range(i + 1, len(T)):
-                a, b = T[i], T[j]
-                best = min(
-                    ((a[max(0, s):len(a) + min(0, s)] - b[max(0, -s):len(b) - max(0, s)]) ** 2).sum()
-                    for s in range(-search, search + 1)
-                )
-                if best < match_limit + SHAPE_TOLERANCE**2 * min((a * a).sum(), (b * b).sum()):
-                    T[i] = a if (a * a).sum() >= (b * b).sum() else b
-                    del T[j]
-                    changed = True
-                    break
-            if changed:
-                break
-    return T
+    """Drop templates that match a larger template within the noise allowance (after alignment)."""
+    if len(templates) < 2:
+        return list(templates)
+    T = np.array(templates)
+    L = T.shape[1]
+    best = np.full((len(T), len(T)), np.inf)
+    for s in range(-search, search + 1):
+        a = T[:, max(0, s): L + min(0, s)]
+        b = T[:, max(0, -s): L - max(0, s)]
+        best = np.minimum(best, _pairwise_sq(a, b))
+    energy = (T * T).sum(1)
+    limit = match_limit + (0.5 * SHAPE_TOLERANCE) ** 2 * np.minimum(energy[:, None], energy[None, :])
+    kept: list[int] = []
+    for i in np.argsort(-energy):
+        if not any(best[i, j] < limit[i, j] for j in kept):
+            kept.append(int(i))
+    return [T[i] for i in sorted(kept)]
 
 
 def _match(X: np.ndarray, T: np.ndarray, search: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from edxlab.cohort.selection import CohortSettings
 from edxlab.web import errors
 from edxlab.web.config import WebConfig
 from edxlab.web.database import Database
 from edxlab.web.jobs import JobRunner
 from edxlab.web.pages import PAGES
+from edxlab.web.project import Project
 from edxlab.web.rendering import static_dir
 from edxlab.web.security import Guard, check_csrf
 from edxlab.web.uploads import Staging
@@ -35,6 +37,8 @@ def create_app(config: WebConfig, *, secret: bytes | None = None) -> FastAPI:
     app.state.db = database
     app.state.jobs = JobRunner()
     app.state.staging = Staging()
+    app.state.project = Project(database)
+    app.state.cohort_settings = CohortSettings()
     app.state.pages = set()
     for page in PAGES:
         app.include_router(page.router)

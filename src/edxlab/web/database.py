@@ -2,8 +2,7 @@
 
 DuckDB allows one writing process per file; the server is that process. Page handlers read
 through their own cursor (a snapshot: a running import never blocks them and they never see it
-half done); imports run one at a time under :attr:`Database.write_lock`. After each import the
-:attr:`generation` counter moves on, so cached page data knows it is stale.
+half done); imports run one at a time under :attr:`Database.write_lock`.
 """
 
 from __future__ import annotations
@@ -15,22 +14,15 @@ from pathlib import Path
 
 import duckdb
 
-from edxlab.errors import InputError, StoreError
-
 
 class Database:
     def __init__(self, path: Path, *, read_only: bool = False):
+        from edxlab.store import open_store
+
         self.path = Path(path)
         self.read_only = read_only
-        if read_only and not self.path.exists():
-            raise InputError(f"There is no database at {self.path}; import a dataset first "
-                             "(edxlab import DATASET --db FILE) or start without --read-only.")
-        try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"Cannot open the database {self.path}: {exc}") from None
+        self._con = open_store(self.path, create=not read_only, read_only=read_only)
         self.write_lock = threading.Lock()
-        self.generation = 0
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -50,7 +42,6 @@ class Database:
                 yield cursor
             finally:
                 cursor.close()
-                self.generation += 1
 
     def close(self) -> None:
         self._con.close()

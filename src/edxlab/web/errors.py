@@ -101,8 +101,11 @@ def install(app: FastAPI) -> None:
 
 
 def unexpected(request: Request, exc: BaseException) -> Response:
-    """500 for an exception nobody anticipated: no traceback to the user, only its type logged."""
+    """500 for an exception nobody anticipated: no traceback to the user, only its type logged
+    (the traceback at debug level only)."""
     logger.error("Unexpected %s while answering %s", type(exc).__name__, request.method)
+    # The traceback only at debug level (edxlab -vv serve), which is for developers.
+    logger.debug("Traceback of the unexpected error", exc_info=exc)
     return error_response(request, UnexpectedError(
         "edxlab hit an unexpected problem and could not finish this request. Nothing was "
         "changed in the database. If it happens again, tell whoever maintains this server."

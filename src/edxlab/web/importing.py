@@ -1,8 +1,10 @@
-"""What the import page delegates to: validation (edxlab.io) and the import job (edxlab.store).
+"""What the import page delegates to: validation (edxlab.io), the import (edxlab.store) and the
+interpretation of the imported studies (edxlab.interpret), as ``edxlab import`` followed by
+``edxlab interpret --db`` would do.
 
-No validation or storage logic lives here: :func:`validate` asks :mod:`edxlab.io`, and
-:func:`import_job` reads the dataset, hands it to :mod:`edxlab.store` in one transaction under
-the database's one writer, and reports progress. A failure anywhere leaves the database as it was.
+No validation, storage or clinical logic lives here. :func:`import_job` runs under the
+database's one writer; the store's import is one transaction, so a failure anywhere leaves the
+dataset tables as they were.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from edxlab.errors import EdxlabError, Issue
-from edxlab.web.database import Database
 from edxlab.web.jobs import Progress
+
+#: store progress stage -> (text shown, fraction done)
+STAGES = {"read": ("Reading the files", 0.05), "validate": ("Validating", 0.15),
+          "store": ("Writing to the database", 0.35), "done": ("Imported", 0.5)}
 
 
 def validate(path: Path) -> list[Issue]:
@@ -27,35 +32,35 @@ def validate(path: Path) -> list[Issue]:
                                 severity="error", message=exc.message, rule="upload")]
 
 
-def import_job(database: Database, path: Path, on_done: Callable[[], None]) -> Callable[[Progress], dict]:
+def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[Progress], dict]:
     """The work of one import job (run by :class:`~edxlab.web.jobs.JobRunner`)."""
+    database, project = app_state.db, app_state.project
 
     def work(progress: Progress) -> dict:
-        from edxlab.io import read_dataset
-        from edxlab.store import import_dataset
+        from edxlab import store
+        from edxlab.web.project import interpret
 
         try:
-            progress("Reading the dataset", 0.1)
-            dataset = read_dataset(path)
-            progress("Writing to the database", 0.4)
             with database.writer() as con:
-                summary = import_dataset(con, dataset)
-            progress("Finished", 1.0)
-            return {"changes": summary_rows(summary)}
+                summary = store.import_dataset(
+                    path, database.path,
+                    progress=lambda stage, table, rows: progress(*STAGES.get(stage, (stage, 0.3))))
+                progress("Interpreting the studies", 0.55)
+                findings = interpret(store.load_dataset(con))
+                progress("Storing the findings", 0.75)
+                for name, frame in findings.items():
+                    store.write_findings(con, name, frame)
+            progress("Preparing the pages", 0.85)
+            snapshot = project.refresh()
+            snapshot.overview(app_state.cohort_settings)
+            return {"changes": change_rows(summary), "messages": [summary.text()]}
         finally:
             on_done()
 
     return work
 
 
-def summary_rows(summary: object) -> list[dict]:
-    """The import summary as rows ``{table, inserted, updated, unchanged, ...}`` for a table."""
-    if isinstance(summary, dict):
-        items = summary.items()
-    else:
-        items = getattr(summary, "tables", {}).items()
-    rows = []
-    for table, counts in items:
-        counts = counts if isinstance(counts, dict) else vars(counts)
-        rows.append({"table": table, **{k: v for k, v in counts.items() if isinstance(v, int)}})
-    return rows
+def change_rows(summary) -> list[dict]:
+    """The import summary as table rows: table, added, updated, unchanged."""
+    return [{"table": name, "added": c.added, "updated": c.updated, "unchanged": c.unchanged}
+            for name, c in summary.tables.items() if c.added or c.updated or c.unchanged]

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from edxlab import __version__
+from edxlab.web.security import is_authenticated
 
 NAV = [("/", "Dashboard"), ("/patients", "Patients"), ("/cohort", "Cohort"), ("/import", "Import")]
 
@@ -46,7 +47,7 @@ def render(request: Request, template: str, context: dict, status: int = 200) ->
         "csrf_token": request.scope.get("state", {}).get("csrf_token", ""),
         "nav": [(href, label) for href, label in NAV if href in available_pages(request)],
         "read_only": bool(config and config.read_only),
-        "token_required": bool(config and config.token),
+        "signed_in": bool(config and config.token and is_authenticated(request, config.token)),
         "version": __version__,
         "path": request.url.path,
     }

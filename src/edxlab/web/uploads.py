@@ -1,8 +1,9 @@
 """Uploaded datasets, staged on disk until the user confirms the import.
 
 An upload is either CSV files (one per table: ``patients.csv``, ``studies.csv``, ...), which are
-staged together as a dataset folder, or exactly one ``.xlsx`` workbook or ``.json`` document.
-Anything else is refused with a message saying what is accepted.
+staged together as a dataset folder, or exactly one ``.xlsx`` workbook or ``.json`` document, or
+a whole dataset folder (its CSV tables plus the recordings in its subfolders). Anything else is
+refused with a message saying what is accepted.
 """
 
 from __future__ import annotations
@@ -38,24 +39,32 @@ class Staging:
         self.root = Path(tempfile.mkdtemp(prefix="edxlab-uploads-"))
 
     def stage(self, files: list[UploadFile]) -> Staged:
-        names = [clean_name(f.filename or "") for f in files if f.filename]
-        check_combination(names)
+        """Save an upload: chosen files, or a chosen folder (relative paths kept, so that the
+        recordings ``signals.csv`` names are found next to the dataset; other files at the top
+        of a folder, such as a README or a copy of the workbook, are left out)."""
+        files = [f for f in files if f.filename]
+        paths = [relative_path(f.filename or "") for f in files]
+        keep = list(zip(files, paths, strict=True))
+        if any(len(p) > 1 for p in paths):
+            paths = strip_common_folder(paths)
+            keep = [(f, p) for f, p in zip(files, paths, strict=True)
+                    if len(p) > 1 or p[0].lower().endswith(".csv")]
+        check_combination([p[0] for _, p in keep if len(p) == 1])
         upload_id = secrets.token_urlsafe(16)
         folder = self.root / upload_id
-        folder.mkdir()
-        for upload, name in zip([f for f in files if f.filename], names, strict=True):
-            with open(folder / name, "wb") as out:
+        for upload, parts in keep:
+            target = folder.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as out:
                 shutil.copyfileobj(upload.file, out)
-        single = Path(names[0]).suffix.lower() in SINGLE_FILE
-        path = folder / names[0] if single else folder
-        return Staged(id=upload_id, path=path, names=tuple(names))
+        return self.get(upload_id)
 
     def get(self, upload_id: str) -> Staged:
         folder = self.root / upload_id
         if not _ID.fullmatch(upload_id) or not folder.is_dir():
             raise NotFoundError("This upload is no longer available (it was imported already, "
                                 "or the server restarted). Upload the files again.")
-        names = tuple(sorted(p.name for p in folder.iterdir()))
+        names = tuple(sorted(p.name for p in folder.iterdir() if p.is_file()))
         single = len(names) == 1 and Path(names[0]).suffix.lower() in SINGLE_FILE
         return Staged(id=upload_id, path=folder / names[0] if single else folder, names=names)
 
@@ -67,10 +76,18 @@ class Staging:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def clean_name(filename: str) -> str:
-    """The file's own name (no folders), reduced to safe characters."""
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return _SAFE_NAME.sub("_", base)[:128] or "upload"
+def relative_path(filename: str) -> tuple[str, ...]:
+    """The parts of an uploaded file's relative path, each reduced to safe characters."""
+    parts = [p for p in filename.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return tuple(_SAFE_NAME.sub("_", p)[:128] for p in parts) or ("upload",)
+
+
+def strip_common_folder(paths: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """A chosen folder arrives as ``folder/file``: drop that shared first part."""
+    tops = {p[0] for p in paths if len(p) > 1}
+    if len(tops) == 1 and all(len(p) > 1 for p in paths):
+        return [p[1:] for p in paths]
+    return paths
 
 
 def check_combination(names: list[str]) -> None:

@@ -58,7 +58,7 @@ def confirm(request: Request, upload_id: str) -> Response:
     _writable(request)
     state = request.app.state
     staged = state.staging.get(upload_id)
-    work = importing.import_job(state.db, staged.path, lambda: state.staging.discard(upload_id))
+    work = importing.import_job(state, staged.path, lambda: state.staging.discard(upload_id))
     job = state.jobs.submit("import", work)
     return RedirectResponse(f"/import/jobs/{job.id}", status_code=303)
 

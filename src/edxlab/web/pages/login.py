@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from edxlab.web.rendering import render
-from edxlab.web.security import SESSION_COOKIE, NotAuthenticatedError, session_value
+from edxlab.web.security import SESSION_COOKIE, session_value
 
 router = APIRouter()
 
@@ -31,8 +31,10 @@ def login(request: Request, token: str = Form(""), next: str = Form("/")) -> Res
     if not expected:
         return RedirectResponse(safe_next(next), status_code=303)
     if not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        raise NotAuthenticatedError("That access token is not right. Ask whoever started the "
-                                    "server for it (edxlab serve --token ...).")
+        message = ("That access token is not right. Ask whoever started the server for it "
+                   "(edxlab serve --token ...).")
+        return render(request, "login.html", {"title": "Sign in", "message": message,
+                                              "next": safe_next(next)}, status=401)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, session_value(expected), httponly=True, secure=True,
                         samesite="strict", path="/")

@@ -20,6 +20,12 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-job-url]").forEach(pollJob);
+    // Embedded reports (same origin) take the height of their content.
+    document.querySelectorAll("iframe.report-frame").forEach(function (frame) {
+      frame.addEventListener("load", function () {
+        try { frame.style.height = (frame.contentDocument.body.scrollHeight + 40) + "px"; } catch (e) { /* keep default */ }
+      });
+    });
     // Selects and checkboxes in a filter form submit it on change.
     document.querySelectorAll("form.autosubmit select, form.autosubmit input[type=checkbox]")
       .forEach(function (el) { el.addEventListener("change", function () { el.form.submit(); }); });
