@@ -289,3 +289,9 @@ def select_cohort(ds: Dataset, study_findings: pl.DataFrame | None, settings: Co
     )
     criteria = nmosd.join(mogad, on="patient_id", how="left")
     return Selection(patient_findings=pf, attrition=attrition, red_flags=flags, criteria=criteria)
+
+
+def default_patient_findings(ds: Dataset, study_findings: pl.DataFrame | None) -> pl.DataFrame:
+    """``patient_findings`` with the default cohort settings (no date window, EMG and NCS
+    required, MOGAD kept): what ``edxlab interpret`` writes."""
+    return select_cohort(ds, study_findings, CohortSettings()).patient_findings

@@ -104,20 +104,31 @@ def interpret_dataset(ds, config: InterpretConfig | None = None) -> Findings:
     emg = interpret_emg(ds, lesions=ncs.lesions, study_ncs=ncs.study_ncs,
                         nerve_findings=ncs.nerve_findings,
                         criteria=load_emg_criteria(config.emg_criteria))
+    study_findings = study_findings_frame(ds, ncs, emg)
     return Findings(
         nerve_findings=ncs.nerve_findings,
-        study_findings=study_findings_frame(ds, ncs, emg),
+        study_findings=study_findings,
         lesions=ncs.lesions,
         ncs=ncs,
         muscle_findings=emg.muscle_findings,
-        patient_findings=patient_findings_frame(emg),
+        patient_findings=patient_findings_frame(emg, ds, study_findings),
     )
 
 
-def patient_findings_frame(emg: EmgFindings) -> pl.DataFrame:
-    """One row per patient: clinical LMN columns; cohort columns empty (see edxlab.cohort)."""
+def patient_findings_frame(emg: EmgFindings, ds=None, study_findings: pl.DataFrame | None = None
+                           ) -> pl.DataFrame:
+    """One row per patient: clinical LMN columns and, with ``ds``, the cohort columns of the
+    default cohort settings (edxlab.cohort: criteria, index study and its study_findings flags)."""
     out = emg.patient_emg
+    extra: list[str] = []
+    if ds is not None:
+        from edxlab.cohort.selection import default_patient_findings
+
+        cohort = default_patient_findings(ds, study_findings)
+        cohort = cohort.drop([c for c in cohort.columns if c in out.columns and c != "patient_id"])
+        out = out.join(cohort, on="patient_id", how="left")
+        extra = [c for c in cohort.columns if c not in PATIENT_FINDINGS_SCHEMA]
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in PATIENT_FINDINGS_SCHEMA.items()
                if c not in out.columns]
-    return out.with_columns(missing).select(list(PATIENT_FINDINGS_SCHEMA)).cast(
+    return out.with_columns(missing).select(list(PATIENT_FINDINGS_SCHEMA) + extra).cast(
         PATIENT_FINDINGS_SCHEMA)

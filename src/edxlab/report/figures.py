@@ -66,6 +66,14 @@ def prevalence_figure(summary: pl.DataFrame, ci_method: str = "wilson", title_no
     rows = {r["measure"]: r for r in summary.iter_rows(named=True)}
     measures = [m for m in PUBLISHED_MEASURES if m in rows]
     fig, ax = plt.subplots(figsize=(7.0, 0.55 * len(measures) + 1.2))
+    labelled = set()
+
+    def label(who: str, text: str) -> str | None:
+        if who in labelled:
+            return None
+        labelled.add(who)
+        return text
+
     for i, m in enumerate(measures):
         y = len(measures) - 1 - i
         r = rows[m]
@@ -73,21 +81,21 @@ def prevalence_figure(summary: pl.DataFrame, ci_method: str = "wilson", title_no
             ax.errorbar(
                 r["percent"], y + 0.15,
                 xerr=[[r["percent"] - r["ci_low"]], [r["ci_high"] - r["percent"]]],
-                fmt="o", color=COLORS["edxlab"], capsize=3, label="edxlab (this cohort)" if i == 0 else None,
+                fmt="o", color=COLORS["edxlab"], capsize=3, label=label("ours", "edxlab (this cohort)"),
             )
         n, N = HE2022[m]
         p = Proportion(m, n, N, ci_method)
         lo, hi = p.ci
         ax.errorbar(
             p.percent, y - 0.15, xerr=[[p.percent - lo], [hi - p.percent]],
-            fmt="s", color=COLORS["published"], capsize=3, label="He et al. 2022 (n = 59)" if i == 0 else None,
+            fmt="s", color=COLORS["published"], capsize=3, label=label("pub", "He et al. 2022 (n = 59)"),
         )
     ax.set_yticks(range(len(measures)))
     ax.set_yticklabels([MEASURE_LABELS[m] for m in reversed(measures)])
     ax.set_xlabel(f"Patients (%), 95% CI ({'Wilson' if ci_method == 'wilson' else 'Clopper-Pearson'})")
     ax.set_xlim(0, max(40.0, ax.get_xlim()[1]))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.55 * len(measures) + 1.2) - 0.12), ncol=2, frameon=False)
-    ax.set_title("Prevalence of EDX findings" + (f" - {title_note}" if title_note else ""), loc="left")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False)
+    ax.set_title("Prevalence of EDX findings" + (f" - {title_note}" if title_note else ""), loc="left", pad=20)
     fig.tight_layout()
     return fig
 
@@ -116,6 +124,10 @@ def regions_figure(summary: pl.DataFrame, title_note: str = "") -> Figure:
     return fig
 
 
+#: At most this many patient rows in the segment map.
+MAX_MAP_ROWS = 80
+
+
 def segment_map_figure(patients: pl.DataFrame, lesion_spans: pl.DataFrame | None, title_note: str = "") -> Figure:
     """One row per patient with denervation or a cord lesion, one column per segment C1-S2.
 
@@ -129,6 +141,8 @@ def segment_map_figure(patients: pl.DataFrame, lesion_spans: pl.DataFrame | None
     if lesion_spans is not None and not lesion_spans.is_empty():
         labels += [lab for lab in lesion_spans["label"].unique(maintain_order=True).to_list() if lab not in labels]
     labels = sorted(labels)
+    if len(labels) > MAX_MAP_ROWS:  # large cohorts: the patients with denervation only
+        labels = sorted(rows["label"].to_list())[:MAX_MAP_ROWS]
     height = max(2.0, 0.22 * len(labels) + 1.3)
     fig, ax = plt.subplots(figsize=(8.0, height))
     ypos = {lab: i for i, lab in enumerate(labels)}
@@ -140,6 +154,8 @@ def segment_map_figure(patients: pl.DataFrame, lesion_spans: pl.DataFrame | None
             b = _SEG_INDEX.get(r["seg_to"], len(MAP_SEGMENTS) - 1)
             ax.add_patch(Rectangle((a - 0.5, ypos[r["label"]] - 0.4), b - a + 1, 0.8, color=COLORS["lesion"], lw=0))
     for r in rows.iter_rows(named=True):
+        if r["label"] not in ypos:
+            continue
         segs = [s for s in r["denervation_segments"] if s in _SEG_INDEX]
         filled = bool(r.get("lmn_involvement"))
         ax.scatter(
@@ -159,8 +175,8 @@ def segment_map_figure(patients: pl.DataFrame, lesion_spans: pl.DataFrame | None
         plt.Line2D([], [], marker="o", ls="", color=COLORS["denervated"], label="denervated segment, not explained by NCS"),
         plt.Line2D([], [], marker="o", ls="", mfc="none", color=COLORS["denervated"], label="denervated segment, explained by NCS"),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(labels) > 8 else -0.3), ncol=3, frameon=False, fontsize=7)
-    ax.set_title("Segment map: denervated segments over MRI lesion spans" + (f" - {title_note}" if title_note else ""), loc="left")
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, fontsize=7)
+    ax.set_title("Segment map: denervated segments over MRI lesion spans" + (f" - {title_note}" if title_note else ""), loc="left", pad=18)
     fig.tight_layout()
     return fig
 
