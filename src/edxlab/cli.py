@@ -181,6 +181,29 @@ def report(
         raise typer.BadParameter("accepted: study, cohort", param_hint="KIND")
 
 
+# --- synth: synthetic cohorts with ground truth (edxlab.synth) -------------------------------
+
+
+@app.command()
+def synth(
+    out: Path = typer.Option(..., "--out", help="Folder for the dataset, truth.csv, truth_patients.csv and README.txt."),
+    patients: int | None = typer.Option(None, "--patients", min=1, help="Number of patients (registry preset; he2022 has a fixed size)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same cohort."),
+    preset: str = typer.Option("he2022", "--preset", help="he2022 (the published 59-patient cohort plus exclusions) or registry (any size)."),
+    format: str = typer.Option("csv", "--format", help="Dataset format: csv, xlsx, json or parquet."),
+) -> None:
+    """Write a SYNTHETIC cohort in the interchange format with the findings it was built to show."""
+    from edxlab.synth import generate, write_synthetic
+
+    cohort = generate(preset, patients, seed)
+    files = write_synthetic(cohort, out, format)
+    t = cohort.tables
+    typer.echo(
+        f"Wrote a synthetic {preset} cohort to {out}: {t['patients'].height} patients, "
+        f"{t['studies'].height} studies ({len(files)} files; truth in truth.csv)."
+    )
+
+
 # --- web (edxlab.web) -------------------------------------------------------------------------
 
 

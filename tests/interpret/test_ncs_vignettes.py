@@ -57,3 +57,319 @@ def test_carpal_tunnel_severe():
     assert s["polyneuropathy"] == "none"
     assert s["ncs_summary"].startswith("Abnormal study. There is electrodiagnostic evidence of a "
                                        "right median neuropathy at the wrist, severe in severity.")
+
+
+ULNAR_UNE = [mot("ulnar", "R", "wrist", 2.8, 10.0, 70.0),
+             mot("ulnar", "R", "below_elbow", 6.2, 9.8, 200.0),
+             mot("ulnar", "R", "above_elbow", 9.0, 7.0, 100.0)]
+
+
+def test_ulnar_neuropathy_at_the_elbow():
+    rows = replace(normal_rows(), "ulnar", "motor", "R", ULNAR_UNE)
+    rows = replace(rows, "ulnar", "sensory", "R", [sen("ulnar", "R", 2.8, 12.0, 110.0)])
+    f, s, n = run(rows, NORMAL_F)
+    assert s["mononeuropathies"] == ["ulnar:R:elbow"]
+    assert s["polyneuropathy"] == "none"
+    uln = n[("ulnar", "motor", "R")]
+    assert (uln["pattern"], uln["site"], uln["cv_ms"], uln["cv_segment"]) == (
+        "focal", "elbow", 35.7, "below_elbow-above_elbow")
+    les = f.lesions.row(0, named=True)
+    assert les["rule_ids"] == ("AAEM1999.une.across_elbow_cv;AAEM1999.une.amplitude_drop;"
+                               "AAEM1999.une.cv_drop")
+    assert "across-elbow CV 35.7 m/s is 23.1 m/s slower than the forearm (limit 10 m/s)" in les["evidence"]
+    assert "CMAP drop 29% across the elbow (limit 20%)" in les["evidence"]
+    # the low ulnar SNAP makes it moderate
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a right "
+                                "ulnar neuropathy at the elbow, moderate in severity.")
+
+
+def test_ulnar_slowing_across_elbow_within_diffuse_slowing_is_not_une():
+    rows = replace(normal_rows(), "ulnar", "motor", "R", [
+        mot("ulnar", "R", "wrist", 2.8, 10.0, 70.0), mot("ulnar", "R", "below_elbow", 7.8, 9.8, 200.0),
+        mot("ulnar", "R", "above_elbow", 10.2, 9.6, 100.0)])  # forearm 40, elbow 41.7 m/s
+    f, s, n = run(rows, NORMAL_F)
+    assert s["mononeuropathies"] == []
+    assert n[("ulnar", "motor", "R")]["pattern"] == "slowing"
+
+
+def test_peroneal_neuropathy_at_the_fibular_head():
+    rows = replace(normal_rows(), "peroneal", "motor", "R", [
+        mot("peroneal", "R", "ankle", 4.5, 4.0, 90.0),
+        mot("peroneal", "R", "below_fibular_head", 11.1, 3.9, 310.0),
+        mot("peroneal", "R", "above_fibular_head", 14.6, 1.5, 100.0)])
+    rows += [sen("superficial_peroneal", "R", 3.6, 12.0, 140.0)]
+    f, s, n = run(rows, NORMAL_F)
+    assert s["mononeuropathies"] == ["peroneal:R:fibular_head"]
+    les = f.lesions.row(0, named=True)
+    assert (les["site"], les["severity"]) == ("fibular_head", "moderate")  # 62% block
+    assert les["rule_ids"] == ("BUSCHBACHER1999.peroneal.across_knee_cv;"
+                               "BUSCHBACHER1999.peroneal.amplitude_drop;"
+                               "BUSCHBACHER1999.peroneal.cv_drop")
+    assert "CMAP drop 62% across the fibular head (limit 25%)" in les["evidence"]
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a right "
+                                "peroneal (fibular) neuropathy at the fibular head, moderate in "
+                                "severity.")
+
+
+def axonal_pn_rows():
+    rows = replace(normal_rows(), "sural", "sensory", "R", [nr(sen("sural", "R", 3.5, 15.0, 140.0))])
+    rows += [nr(sen("superficial_peroneal", "R", 3.6, 12.0, 140.0))]
+    rows = replace(rows, "peroneal", "motor", "R", [mot("peroneal", "R", "ankle", 5.6, 1.0, 90.0),
+                                                    mot("peroneal", "R", "below_fibular_head", 13.0, 0.9, 310.0)])
+    rows = replace(rows, "tibial", "motor", "R", [mot("tibial", "R", "ankle", 5.0, 2.5, 90.0),
+                                                  mot("tibial", "R", "popliteal_fossa", 14.8, 2.2, 400.0)])
+    rows = replace(rows, "median", "sensory", "R", [sen("median", "R", 3.3, 15.0, 130.0)])
+    return replace(rows, "ulnar", "sensory", "R", [sen("ulnar", "R", 2.9, 14.0, 110.0)])
+
+
+def test_axonal_length_dependent_polyneuropathy():
+    f, s, n = run(axonal_pn_rows(), NORMAL_F)
+    assert s["polyneuropathy"] == "axonal"
+    assert s["mononeuropathies"] == []
+    assert n[("sural", "sensory", "R")]["pattern"] == "absent"
+    assert n[("peroneal", "motor", "R")]["pattern"] == "axonal"
+    assert n[("median", "motor", "R")]["pattern"] == "normal"
+    pn = f.lesions.filter(f.lesions["kind"] == "polyneuropathy")
+    assert pn["side"].to_list() == ["L", "R"]
+    assert pn["length_dependent"].to_list() == [True, True]
+    assert pn["severity"].to_list() == ["moderate", "moderate"]
+    assert pn["rule_ids"][0].startswith("ENGLAND2005.dsp")
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a "
+                                "length-dependent axonal sensorimotor polyneuropathy, moderate "
+                                "in severity.")
+
+
+def test_sural_normal_means_no_distal_symmetric_polyneuropathy():
+    rows = replace(axonal_pn_rows(), "sural", "sensory", "R", [sen("sural", "R", 3.5, 15.0, 140.0)])
+    f, s, n = run(rows, NORMAL_F)
+    assert s["polyneuropathy"] == "none"  # England 2005: the sural must be abnormal
+
+
+DEMYELINATING = [
+    mot("median", "R", "wrist", 6.0, 5.0, 70.0, dur=6.0), mot("median", "R", "elbow", 13.5, 2.0, 220.0, dur=7.0),
+    mot("ulnar", "R", "wrist", 4.6, 6.5, 70.0), mot("ulnar", "R", "below_elbow", 11.0, 6.0, 200.0),
+    mot("ulnar", "R", "above_elbow", 14.0, 5.8, 100.0),
+    mot("peroneal", "R", "ankle", 8.0, 2.5, 90.0), mot("peroneal", "R", "below_fibular_head", 19.0, 2.2, 310.0),
+    mot("tibial", "R", "ankle", 7.0, 5.0, 90.0), mot("tibial", "R", "popliteal_fossa", 22.0, 3.0, 400.0),
+    nr(sen("median", "R", 3.1, 35.0, 130.0)), sen("ulnar", "R", 3.0, 8.0, 110.0),
+    sen("sural", "R", 3.8, 12.0, 140.0),
+]
+DEMYELINATING_F = [dict(study_id="s1", nerve="median", side="R", min_latency_ms=45.0),
+                   dict(study_id="s1", nerve="ulnar", side="R", min_latency_ms=None, min_latency_ms_nr=True),
+                   dict(study_id="s1", nerve="tibial", side="R", min_latency_ms=70.0)]
+
+
+def test_demyelinating_polyneuropathy_with_conduction_block():
+    f, s, n = run(DEMYELINATING, DEMYELINATING_F)
+    assert s["polyneuropathy"] == "demyelinating"
+    assert s["mononeuropathies"] == []  # the forearm block is part of the polyneuropathy
+    med = n[("median", "motor", "R")]
+    assert med["pattern"] == "demyelinating"
+    assert med["conduction_block"] is True
+    assert med["demyelinating_features"] == "conduction velocity;F-wave latency;conduction block"
+    seg = f.segments.filter((f.segments["nerve"] == "median")).row(0, named=True)
+    assert (seg["segment_site"], round(seg["drop_pct"], 1)) == ("forearm", 60.0)
+    # the tibial nerve is never assessed for conduction block (40% drop here)
+    assert n[("tibial", "motor", "R")]["conduction_block"] is False
+    pn = f.lesions.row(0, named=True)
+    assert (pn["kind"], pn["length_dependent"]) == ("polyneuropathy", False)
+    assert "efns_pns_2010.polyneuropathy" in pn["rule_ids"]
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a "
+                                "demyelinating sensorimotor polyneuropathy with conduction block, "
+                                "moderate in severity.")
+
+
+def test_criteria_sets_are_selectable():
+    from edxlab.interpret.config import InterpretConfig
+
+    _, s, n = run(DEMYELINATING, DEMYELINATING_F, config=InterpretConfig(criteria="aan_1991"))
+    # AAN 1991: 17% duration increase (> 15%) makes the 60% drop dispersion, not block
+    assert n[("median", "motor", "R")]["conduction_block"] is False
+    assert n[("median", "motor", "R")]["temporal_dispersion"] is True
+    assert s["ncs_summary"].endswith("demyelinating sensorimotor polyneuropathy with temporal "
+                                     "dispersion, moderate in severity.")
+    # a single demyelinating-range velocity is not enough in any set
+    one = replace(normal_rows(), "peroneal", "motor", "R", [
+        mot("peroneal", "R", "ankle", 4.5, 5.0, 90.0), mot("peroneal", "R", "below_fibular_head", 15.6, 4.8, 310.0)])
+    for name in ("aan_1991", "efns_pns_2010", "ean_pns_2021"):
+        _, s, n = run(one, NORMAL_F, config=InterpretConfig(criteria=name))
+        assert n[("peroneal", "motor", "R")]["pattern"] == "demyelinating"
+        assert s["polyneuropathy"] == "none"
+
+
+FACIAL = [mot("facial", "L", "stylomastoid", 3.5, 0.4, None), mot("facial", "R", "stylomastoid", 3.4, 2.0, None)]
+BLINK_LEFT_FACIAL = [
+    dict(study_id="s1", stim_side="L", r1_ms=None, r1_ms_nr=True, r2_ipsi_ms=None, r2_ipsi_ms_nr=True,
+         r2_contra_ms=31.0),
+    dict(study_id="s1", stim_side="R", r1_ms=10.5, r2_ipsi_ms=30.0, r2_contra_ms=None, r2_contra_ms_nr=True),
+]
+
+
+def test_facial_palsy_with_blink_reflexes():
+    f, s, n = run(normal_rows() + FACIAL, NORMAL_F, BLINK_LEFT_FACIAL)
+    assert s["cranial_neuropathies"] == ["facial:L"]
+    assert s["mononeuropathies"] == [] and s["polyneuropathy"] == "none"
+    assert s["blink_pattern"] == "facial_efferent_left"
+    fac = n[("facial", "motor", "L")]
+    assert (fac["amplitude_value"], fac["amplitude_limit"], fac["side_ratio_value"]) == (0.4, 1.0, 0.2)
+    les = f.lesions.row(0, named=True)
+    assert (les["kind"], les["nerve"], les["side"], les["site"], les["severity"]) == (
+        "cranial_neuropathy", "facial", "L", "stylomastoid", "moderate")
+    assert "KIMURA.blink.efferent" in les["rule_ids"]
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a left "
+                                "facial neuropathy, moderate in severity. Blink reflexes show a "
+                                "facial (efferent) pattern on the left.")
+
+
+def test_blink_reflex_trigeminal_afferent_pattern():
+    blink = [dict(study_id="s1", stim_side="R", r1_ms=15.5, r2_ipsi_ms=48.0, r2_contra_ms=49.0),
+             dict(study_id="s1", stim_side="L", r1_ms=10.4, r2_ipsi_ms=30.0, r2_contra_ms=31.0)]
+    f, s, n = run(normal_rows(), NORMAL_F, blink)
+    assert s["blink_pattern"] == "trigeminal_afferent_right"
+    assert s["cranial_neuropathies"] == ["trigeminal:R"]
+    assert n[("blink", "reflex", "R")]["pattern"] == "delayed"
+    assert "Blink reflexes show a trigeminal (afferent) pattern on the right." in s["ncs_summary"]
+
+
+def test_motor_only_pattern_is_not_a_neuropathy():
+    rows = replace(normal_rows(), "median", "motor", "R", [mot("median", "R", "wrist", 3.9, 2.0, 70.0),
+                                                           mot("median", "R", "elbow", 8.1, 1.9, 220.0)])
+    rows = replace(rows, "ulnar", "motor", "R", [mot("ulnar", "R", "wrist", 3.0, 3.0, 70.0),
+                                                 mot("ulnar", "R", "below_elbow", 6.5, 2.9, 200.0)])
+    f, s, n = run(rows, NORMAL_F)
+    assert s["motor_only_pattern"] is True
+    assert s["ncs_abnormal"] is False
+    assert (s["polyneuropathy"], s["mononeuropathies"]) == ("none", [])
+    assert f.lesions.height == 0
+    assert n[("median", "motor", "R")]["pattern"] == "axonal"
+    assert s["ncs_summary"] == (
+        "There is no electrodiagnostic evidence of a peripheral or cranial neuropathy. Reduced "
+        "motor responses of the right median and right ulnar nerves with normal sensory responses "
+        "and no demyelinating features form a motor-only pattern: this localizes proximal to the "
+        "dorsal root ganglion (anterior horn cell or motor root) and is not a peripheral "
+        "neuropathy.")
+
+
+def test_low_cmaps_with_a_low_snap_are_not_motor_only():
+    rows = replace(normal_rows(), "median", "motor", "R", [mot("median", "R", "wrist", 3.9, 2.0, 70.0)])
+    rows = replace(rows, "ulnar", "motor", "R", [mot("ulnar", "R", "wrist", 3.0, 3.0, 70.0)])
+    rows = replace(rows, "ulnar", "sensory", "R", [sen("ulnar", "R", 2.8, 6.0, 110.0)])
+    _, s, _ = run(rows, NORMAL_F)
+    assert s["motor_only_pattern"] is False
+    assert s["ncs_abnormal"] is True
+    assert s["mononeuropathies"] == ["ulnar:R:"]  # motor and sensory ulnar axon loss, not localized
+
+
+COLD_LEG = [mot("peroneal", "R", "ankle", 7.0, 5.0, 90.0), mot("peroneal", "R", "below_fibular_head", 14.75, 4.8, 310.0)]
+
+
+def test_cold_limb_latencies_are_not_interpreted():
+    from edxlab.interpret.config import InterpretConfig
+
+    rows = replace(normal_rows(), "peroneal", "motor", "R", COLD_LEG)
+    rows = replace(rows, "sural", "sensory", "R", [sen("sural", "R", 4.6, 12.0, 140.0)])
+    f, s, n = run(rows, NORMAL_F, temp_upper=33.0, temp_lower=27.0)
+    per = n[("peroneal", "motor", "R")]
+    assert (per["temp_c"], per["temp_min"], per["temperature_low"]) == (27.0, 30.0, True)
+    assert per["distal_latency_abnormal"] is False and per["cold_uninterpreted"] is True
+    assert "limb 27 degC, below 30 degC: not interpreted" in per["evidence"]
+    assert per["pattern"] == "normal"
+    assert s["ncs_abnormal"] is False
+    assert s["ncs_summary"] == (
+        "Normal study. There is no electrodiagnostic evidence of a peripheral or cranial "
+        "neuropathy. Limb temperature was below the reference minimum for the right peroneal "
+        "motor and right sural sensory studies; their prolonged latencies or slowed velocities "
+        "were not interpreted (warm the limb and repeat).")
+    # optional correction (off by default): 7.0 ms - 0.2 ms/degC x 3 degC = 6.4 ms <= 6.5 ms
+    f2, s2, n2 = run(rows, NORMAL_F, temp_upper=33.0, temp_lower=27.0,
+                     config=InterpretConfig(temperature_correction=True))
+    m = f2.measures.filter((f2.measures["nerve"] == "peroneal") & (f2.measures["measure"] == "distal_latency"))
+    assert round(m["value_used"][0], 2) == 6.4
+    assert n2[("peroneal", "motor", "R")]["distal_latency_abnormal"] is False
+    # a cold limb still shows a low amplitude
+    low = replace(rows, "peroneal", "motor", "R", [mot("peroneal", "R", "ankle", 7.0, 1.0, 90.0)])
+    _, _, n3 = run(low, NORMAL_F, temp_lower=27.0)
+    assert n3[("peroneal", "motor", "R")]["amplitude_abnormal"] is True
+
+
+def elderly_rows():
+    rows = replace(normal_rows(), "sural", "sensory", "R", [nr(sen("sural", "R", 3.5, 15.0, 140.0))])
+    return rows + [nr(sen("sural", "L", 3.5, 15.0, 140.0))]
+
+
+def test_elderly_absent_sural_is_normal_at_75_with_the_stratified_profile():
+    f, s, n = run(elderly_rows(), NORMAL_F, age=80.0, profile="age_height_stratified")
+    sur = n[("sural", "sensory", "R")]
+    assert (sur["amplitude_nr"], sur["amplitude_abnormal"], sur["pattern"]) == (True, False, "normal")
+    assert sur["amplitude_source"].startswith("Tavee et al., Muscle Nerve 2014")
+    assert s["ncs_abnormal"] is False
+    assert s["ncs_summary"].startswith("Normal study.")
+    # ... but abnormal at 72 (Tavee: absent up to 75 y is abnormal)
+    _, s72, n72 = run(elderly_rows(), NORMAL_F, age=72.0, profile="age_height_stratified")
+    assert n72[("sural", "sensory", "R")]["pattern"] == "absent"
+    assert s72["ncs_abnormal"] is True
+    # ... and abnormal with the single cut-off profile at any age
+    _, sps, _ = run(elderly_rows(), NORMAL_F, age=80.0)
+    assert sps["ncs_abnormal"] is True
+    assert sps["ncs_summary"] == (
+        "Abnormal study. The nerve conduction abnormalities do not establish a peripheral or "
+        "cranial neuropathy. Isolated findings of uncertain significance: left sural sensory "
+        "SNAP amplitude absent (NR); right sural sensory SNAP amplitude absent (NR).")
+
+
+def test_height_adjusts_f_wave_limits():
+    fw = [dict(study_id="s1", nerve="tibial", side="R", min_latency_ms=58.0)]
+    _, _, tall = run(normal_rows(), fw, height=190.0, profile="age_height_stratified")
+    _, _, short = run(normal_rows(), fw, height=155.0, profile="age_height_stratified")
+    assert round(tall[("tibial", "motor", "R")]["fwave_limit"], 1) == 62.6  # 56 x 190/170
+    assert tall[("tibial", "motor", "R")]["fwave_abnormal"] is False
+    assert round(short[("tibial", "motor", "R")]["fwave_limit"], 1) == 51.1
+    assert short[("tibial", "motor", "R")]["fwave_abnormal"] is True
+
+
+def test_distance_differing_from_the_reference_technique_is_flagged():
+    rows = replace(normal_rows(), "median", "motor", "R", [mot("median", "R", "wrist", 4.6, 9.0, 90.0)])
+    rows = replace(rows, "ulnar", "motor", "R", [mot("ulnar", "R", "wrist", 2.8, 10.0, 80.0)])
+    _, s, n = run(rows, NORMAL_F)
+    med = n[("median", "motor", "R")]
+    assert (med["distance_flag"], med["reference_distance_mm"]) == (True, 70.0)
+    # flagged too, but normal: not repeated in the summary
+    assert n[("ulnar", "motor", "R")]["distance_flag"] is True
+    assert "distance 90 mm differs from the reference technique's 70 mm" in med["evidence"]
+    assert s["ncs_summary"].endswith(
+        "Distal latencies were recorded over distances other than the reference technique's for "
+        "the right median motor (90 mm, reference 70 mm) studies; interpret them with caution.")
+
+
+def test_side_to_side_amplitude_comparison():
+    rows = normal_rows() + [sen("median", "L", 3.1, 90.0, 130.0)]
+    _, _, n = run(rows, NORMAL_F)
+    med = n[("median", "sensory", "R")]
+    assert (round(med["side_ratio_value"], 2), med["side_ratio_limit"], med["side_ratio_abnormal"]) == (
+        0.39, 0.5, True)
+    assert med["pattern"] == "axonal"
+
+
+def test_mononeuropathy_multiplex():
+    rows = replace(normal_rows(), "ulnar", "motor", "R", [mot("ulnar", "R", "wrist", 2.9, 2.0, 70.0)])
+    rows = replace(rows, "ulnar", "sensory", "R", [nr(sen("ulnar", "R", 2.7, 25.0, 110.0))])
+    rows += [mot("peroneal", "L", "ankle", 4.6, 0.5, 90.0), nr(sen("superficial_peroneal", "L", 3.6, 12.0, 140.0)),
+             sen("sural", "L", 3.5, 14.0, 140.0)]
+    f, s, _ = run(rows, NORMAL_F)
+    assert s["polyneuropathy"] == "none"
+    assert s["mononeuropathies"] == ["peroneal:L:", "ulnar:R:"]
+    assert set(f.lesions["kind"]) == {"mononeuropathy_multiplex"}
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a "
+                                "mononeuropathy multiplex involving the left peroneal (fibular) "
+                                "and right ulnar nerves.")
+
+
+def test_study_without_nerve_conductions():
+    from ncs_cases import dataset
+
+    from edxlab.interpret.ncs import interpret_ncs
+
+    f = interpret_ncs(dataset())
+    row = f.study_ncs.row(0, named=True)
+    assert (row["ncs_abnormal"], row["motor_only_pattern"]) == (None, None)
+    assert row["ncs_summary"] == "No nerve conduction studies were recorded."

@@ -15,10 +15,10 @@ from edxlab.interpret.config import InterpretConfig
 from edxlab.interpret.ncs_diagnoses import (
     LESION_SCHEMA,
     _lesion,
-    _severity_from_amp,
     _worst,
     carpal_tunnel,
     cranial_neuropathies,
+    nerve_severity,
     polyneuropathy,
     segment_mononeuropathies,
 )
@@ -57,6 +57,14 @@ NERVE_FINDINGS_COLUMNS = [
     "conduction_block", "temporal_dispersion", "demyelinating_features",
     "pattern", "site", "abnormal", "rule_ids", "evidence",
 ]
+
+BLINK_TEXT = {
+    "facial_efferent_left": "Blink reflexes show a facial (efferent) pattern on the left.",
+    "facial_efferent_right": "Blink reflexes show a facial (efferent) pattern on the right.",
+    "trigeminal_afferent_left": "Blink reflexes show a trigeminal (afferent) pattern on the left.",
+    "trigeminal_afferent_right": "Blink reflexes show a trigeminal (afferent) pattern on the right.",
+    "nonlocalizing": "Blink reflexes are abnormal without a localizing pattern.",
+}
 
 STUDY_NCS_SCHEMA: dict[str, pl.DataType] = {
     "study_id": pl.String,
@@ -97,8 +105,9 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     segs = segment_findings(rows, m, cset, set_name)
     w = nerve_patterns(m, segs, rows, cset, set_name)
     nt = nerve_table().select("nerve", "parent", "distal_site")
+    # sorted once: every aggregation below keeps this order, so texts are deterministic
     w = w.join(nt.select("nerve", "parent"), on="nerve", how="left").with_columns(
-        pl.col("parent").fill_null(pl.col("nerve")))
+        pl.col("parent").fill_null(pl.col("nerve"))).sort(NERVE_KEY)
 
     # focal lesions localized by the data
     cts = carpal_tunnel(w)
@@ -124,7 +133,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pl.len().alias("n_sensory"), pl.col("abnormal").any().alias("sensory_abnormal"))
     w = w.join(sens, on="study_id", how="left").join(
         localized_keys.with_columns(_loc=pl.lit(True)), on=["study_id", "parent", "side"],
-        how="left")
+        how="left").sort(NERVE_KEY)
     sensory_normal = (pl.col("n_sensory").fill_null(0) > 0) & ~pl.col("sensory_abnormal").fill_null(False)
     w = w.with_columns(
         preganglionic=(
@@ -156,10 +165,11 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
             sens_marked=(pl.col("modality") != "motor")
             & (pl.col("absent") | (amp_pct < 50).fill_null(False))
             & (pl.col("other_abnormal") == False),  # noqa: E712 - null = other side not tested
-            sev=_severity_from_amp(),
         )
+        .join(nerve_severity(w), on=["study_id", "parent", "side"], how="left")
+        .with_columns(sev=pl.col("nerve_severity").fill_null("mild"))
     )
-    nl = cand.group_by("study_id", "parent", "side").agg(
+    nl = cand.sort(NERVE_KEY).group_by("study_id", "parent", "side").agg(
         (pl.col("axon") & (pl.col("modality") == "motor")).any().alias("mot"),
         (pl.col("axon") & (pl.col("modality") != "motor")).any().alias("sen"),
         pl.col("sens_marked").any().alias("marked"),
@@ -215,6 +225,14 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pl.concat_str([pl.col("nerve"), pl.col("side")], separator=":").unique().sort()
         .alias("cranial_neuropathies"))
     n_les = lesions.group_by("study_id").agg(pl.len().alias("n_lesions"))
+    # the summary mentions a technique difference where it matters: an abnormal distal latency
+    tech = w.filter(pl.col("distance_flag") & pl.col("distal_latency_abnormal")).sort(NERVE_KEY).group_by("study_id").agg(
+        pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
+                       pl.col("nerve").str.replace_all("_", " "), pl.lit(" "), pl.col("modality"),
+                       pl.lit(" ("), pl.col("distance_mm").round(0).cast(pl.Int64).cast(pl.String),
+                       pl.lit(" mm, reference "),
+                       pl.col("reference_distance_mm").round(0).cast(pl.Int64).cast(pl.String),
+                       pl.lit(" mm)")]).alias("tech_nerves"))
     mo_min = crit["motor_only"]["min_nerves"]
     s = (
         studies.join(has_ncs, on="study_id", how="left")
@@ -227,6 +245,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .join(mo, on="study_id", how="left")
         .join(cold, on="study_id", how="left")
         .join(blink, on="study_id", how="left")
+        .join(tech, on="study_id", how="left")
         .with_columns(
             has_ncs=pl.col("has_ncs").fill_null(False),
             polyneuropathy=pl.col("polyneuropathy").fill_null("none"),
@@ -265,9 +284,13 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
             _and_join(pl.col("cold_nerves")),
             pl.lit(" studies; their prolonged latencies or slowed velocities were not interpreted "
                    "(warm the limb and repeat).")])),
-        blink_text=pl.when(pl.col("blink_pattern").is_not_null()
-                           & (pl.col("blink_pattern") != "normal")).then(
-            pl.concat_str([pl.lit("Blink reflexes: "), pl.col("blink_pattern"), pl.lit(" pattern.")])),
+        blink_text=pl.col("blink_pattern").replace_strict(BLINK_TEXT, default=None,
+                                                          return_dtype=pl.String),
+        has_pg=pl.col("n_pg") > 0,
+        technique_text=pl.when(pl.col("tech_nerves").is_not_null()).then(pl.concat_str([
+            pl.lit("Distal latencies were recorded over distances other than the reference "
+                   "technique's for the "), _and_join(pl.col("tech_nerves")),
+            pl.lit(" studies; interpret them with caution.")])),
     )
     del mo_src
     pn_info = per.select(
@@ -276,7 +299,8 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pn_fibres=pl.when(pl.col("motor_involved") & pl.col("sensory_involved"))
         .then(pl.lit("sensorimotor"))
         .when(pl.col("motor_involved")).then(pl.lit("motor")).otherwise(pl.lit("sensory")),
-    ).join(w.group_by("study_id").agg(pl.col("conduction_block").any().alias("pn_cb")),
+    ).join(w.group_by("study_id").agg(pl.col("demy_cb").any().alias("pn_cb"),
+                                      pl.col("demy_td").any().alias("pn_td")),
            on="study_id", how="left")
     text = summaries(studies, lesions.join(pn_info, on="study_id", how="left"), extras)
     study_ncs = s.join(text, on="study_id", how="left").select(list(STUDY_NCS_SCHEMA)).cast(

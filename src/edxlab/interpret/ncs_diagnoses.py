@@ -132,13 +132,40 @@ def carpal_tunnel(w: pl.DataFrame) -> pl.DataFrame:
     ), "mononeuropathy")
 
 
+def nerve_severity(w: pl.DataFrame) -> pl.DataFrame:
+    """Severity of a lesion of a nerve (study, parent nerve, side) from its motor and sensory
+    responses: severe = CMAP below half its LLN or absent, or absent SNAP with a low CMAP;
+    moderate = low CMAP or low/absent SNAP; mild = conduction slowing/block only."""
+    base = w.filter(pl.col("nerve") != "blink").with_columns(
+        pl.col("parent").fill_null(pl.col("nerve")) if "parent" in w.columns
+        else pl.col("nerve").alias("parent"))
+    mot = (base.filter(pl.col("modality") == "motor").with_columns(sev=_severity_from_amp())
+           .group_by("study_id", "parent", "side").agg(_worst("sev").alias("m_sev")))
+    sen = base.filter(pl.col("modality") != "motor").group_by("study_id", "parent", "side").agg(
+        pl.col("absent").any().alias("s_absent"), pl.col("low_amplitude").any().alias("s_low"))
+    d = mot.join(sen, on=["study_id", "parent", "side"], how="full", coalesce=True)
+    f = lambda c: pl.col(c).fill_null(False)  # noqa: E731
+    return d.select(
+        "study_id", "parent", "side",
+        nerve_severity=pl.when((pl.col("m_sev") == "severe").fill_null(False)
+                               | (f("s_absent") & (pl.col("m_sev") == "moderate").fill_null(False)))
+        .then(pl.lit("severe"))
+        .when((pl.col("m_sev") == "moderate").fill_null(False) | f("s_absent") | f("s_low"))
+        .then(pl.lit("moderate")).otherwise(pl.lit("mild")),
+    )
+
+
 def segment_mononeuropathies(w: pl.DataFrame, segs: pl.DataFrame) -> pl.DataFrame:
     """Focal lesions localized by a segment: ulnar at the elbow, peroneal at the fibular head,
-    conduction block or focal slowing elsewhere."""
+    conduction block or focal slowing elsewhere. A block of half the CMAP or more makes the
+    lesion at least moderate."""
     foc = segs.filter(pl.col("focal"))
-    sev = w.filter(pl.col("modality") == "motor").select(*NERVE_KEY, sev=_severity_from_amp())
+    sev = nerve_severity(w).rename({"parent": "nerve"})
     d = (
-        foc.join(sev, on=NERVE_KEY, how="left")
+        foc.join(sev, on=["study_id", "nerve", "side"], how="left").sort([*NERVE_KEY, "seg"])
+        .with_columns(sev=pl.when((pl.col("nerve_severity").fill_null("mild") == "mild")
+                                  & (pl.col("drop_pct") >= 50).fill_null(False))
+                      .then(pl.lit("moderate")).otherwise(pl.col("nerve_severity").fill_null("mild")))
         .group_by("study_id", "nerve", "side", "segment_site")
         .agg(
             _worst("sev").alias("severity"),
@@ -148,8 +175,7 @@ def segment_mononeuropathies(w: pl.DataFrame, segs: pl.DataFrame) -> pl.DataFram
         )
         .with_columns(site=pl.col("segment_site"), length_dependent=pl.lit(None, pl.Boolean))
     )
-    # slowing/block confined to a segment with a normal distal amplitude is mild at most
-    return _lesion(d.with_columns(pl.col("severity").fill_null("mild")), "mononeuropathy")
+    return _lesion(d, "mononeuropathy")
 
 
 def _blink_wide(w: pl.DataFrame) -> pl.DataFrame:
@@ -202,11 +228,11 @@ def _blink_wide(w: pl.DataFrame) -> pl.DataFrame:
     any_abn = pl.any_horizontal([pl.col(f"a_{r}_{s}") for r in ("r1", "r2i", "r2c") for s in SIDES])
     wide = wide.with_columns(res).with_columns(blink_abnormal=any_abn)
     return wide.with_columns(
-        blink_pattern=pl.when(pl.col("efferent_L")).then(pl.lit("facial efferent, left"))
-        .when(pl.col("efferent_R")).then(pl.lit("facial efferent, right"))
-        .when(pl.col("afferent_L")).then(pl.lit("trigeminal afferent, left"))
-        .when(pl.col("afferent_R")).then(pl.lit("trigeminal afferent, right"))
-        .when(pl.col("blink_abnormal")).then(pl.lit("abnormal, not localizing"))
+        blink_pattern=pl.when(pl.col("efferent_L")).then(pl.lit("facial_efferent_left"))
+        .when(pl.col("efferent_R")).then(pl.lit("facial_efferent_right"))
+        .when(pl.col("afferent_L")).then(pl.lit("trigeminal_afferent_left"))
+        .when(pl.col("afferent_R")).then(pl.lit("trigeminal_afferent_right"))
+        .when(pl.col("blink_abnormal")).then(pl.lit("nonlocalizing"))
         .otherwise(pl.lit("normal"))
     )
 
@@ -316,7 +342,8 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
           .join(nt, on="nerve", how="left")
           .join(excluded.select("study_id", "parent", "side").unique()
                 .with_columns(_exc=pl.lit(True)), on=["study_id", "parent", "side"], how="left")
-          .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null()))
+          .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null())
+          .sort(NERVE_KEY))
     req = dsp["required_nerve"]
     per = nw.group_by("study_id").agg(
         pl.col("parent").filter(pl.col("gen")).n_unique().alias("n_nerves"),

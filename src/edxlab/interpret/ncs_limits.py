@@ -329,11 +329,14 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
         )
     else:
         corrected = pl.col("value")
-    m = m.with_columns(cold=cold, value_used=corrected)
+    # absence judged once per response: normal when the amplitude row says so (sural at 75+)
+    absent_ok = ((pl.col("measure") == "amplitude") & pl.col("absent_normal").fill_null(False)
+                 ).any().over(NERVE_KEY)
+    m = m.with_columns(cold=cold, value_used=corrected, absent_ok=absent_ok)
     v, lim = pl.col("value_used"), pl.col("limit")
     outside = (
         pl.when(pl.col("limit").is_null()).then(False)
-        .when(pl.col("nr")).then(~pl.col("absent_normal").fill_null(False))
+        .when(pl.col("nr")).then(~pl.col("absent_ok"))
         .when(pl.col("bound") == "max").then(v > lim)
         .otherwise(v < lim)
     ).fill_null(False)

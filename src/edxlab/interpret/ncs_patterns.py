@@ -81,8 +81,13 @@ def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
     seg = pl.when(pl.col("segment_label") != "").then(
         pl.concat_str([pl.lit(" ("), pl.col("segment_label").str.replace_all("_", " "),
                        pl.lit(")")])).otherwise(pl.lit(""))
-    base = pl.concat_str([pl.col("nerve").str.replace_all("_", " "), pl.lit(" "),
-                          pl.col("modality"), pl.lit(" "), _label(), seg, pl.lit(" ")])
+    side = pl.when(pl.col("side") == "L").then(pl.lit("left")).otherwise(pl.lit("right"))
+    base = pl.when(pl.col("nerve") == "blink").then(
+        pl.concat_str([pl.lit("blink reflex ("), side, pl.lit(" stimulation) "), _label(),
+                       pl.lit(" ")])
+    ).otherwise(pl.concat_str([side, pl.lit(" "), pl.col("nerve").str.replace_all("_", " "),
+                               pl.lit(" "), pl.col("modality"), pl.lit(" "), _label(), seg,
+                               pl.lit(" ")]))
     txt = pl.when(pl.col("nr")).then(pl.concat_str([base, pl.lit("absent (NR)")])).otherwise(
         pl.concat_str([base, value_txt]))
     cold = pl.concat_str([pl.lit(" - limb "), _num(pl.col("temp_c")), pl.lit(" degC, below "),
@@ -100,6 +105,10 @@ def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
     )
     phrase = pl.when(pl.col("distance_flag") & phrase.is_not_null()).then(
         pl.concat_str([phrase, dist])).otherwise(phrase)
+    # an absent response is said once (by its amplitude), not again for its latency
+    amp_absent = ((pl.col("measure") == "amplitude") & pl.col("nr")).any().over(NERVE_KEY)
+    phrase = pl.when(pl.col("nr") & (pl.col("measure") != "amplitude") & amp_absent
+                     & (pl.col("nerve") != "blink")).then(None).otherwise(phrase)
     return m.with_columns(phrase=phrase)
 
 
@@ -236,7 +245,8 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
             pl.when(blink_abn & blink_nr).then(pl.lit("absent"))
             .when(blink_abn).then(pl.lit("delayed")).otherwise(pl.lit("normal")))
         .when(pl.col("absent")).then(pl.lit("absent"))
-        .when(pl.col("n_demyelinating") > 0).then(pl.lit("demyelinating"))
+        # absent F-waves alone only support demyelination (EFNS/PNS I-D, EAN/PNS 2021)
+        .when(pl.col("n_demyelinating_primary") > 0).then(pl.lit("demyelinating"))
         .when(pl.col("segment_focal") | distal_focal).then(pl.lit("focal"))
         .when(pl.col("low_amplitude")).then(pl.lit("axonal"))
         .when(latency_slow).then(pl.lit("slowing"))
@@ -244,7 +254,8 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     )
     w = w.with_columns(pattern=pattern, distal_focal=distal_focal)
     site = (
-        pl.when(pl.col("segment_focal")).then(pl.col("focal_segment_site"))
+        pl.when(pl.col("pattern") != "focal").then(pl.lit(""))
+        .when(pl.col("segment_focal")).then(pl.col("focal_segment_site"))
         .when(pl.col("distal_focal")).then(pl.col("distal_site"))
         .otherwise(pl.lit(""))
     ).fill_null("")

@@ -17,7 +17,7 @@ SEGMENT_KEY = [*NERVE_KEY, "seg"]
 
 
 def _fmt(x: pl.Expr, decimals: int = 1) -> pl.Expr:
-    return x.round(decimals).cast(pl.String)
+    return x.round(decimals).cast(pl.String).str.replace(r"\.0$", "")
 
 
 def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
@@ -49,7 +49,8 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         segs.join(cv, on=SEGMENT_KEY, how="left")
         .join(amp, on=NERVE_KEY, how="left")
         .sort(SEGMENT_KEY)
-        .with_columns(prev_cv=pl.col("cv").shift(1).over(NERVE_KEY))
+        .with_columns(prev_cv=pl.col("cv").shift(1).over(NERVE_KEY),
+                      prev_cv_abnormal=pl.col("cv_abnormal").shift(1).over(NERVE_KEY))
     )
     amp_pct_lln = pl.col("distal_amp") / pl.col("amp_lln") * 100
     low_cmap = (amp_pct_lln < cset["low_cmap_pct_lln"]).fill_null(False)
@@ -61,14 +62,18 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
     is_pfh = (pl.col("nerve") == "peroneal") & (pl.col("segment_site") == "fibular_head")
     ok_cold = ~pl.col("cv_cold").fill_null(False)
 
-    une_cv = is_une & ok_cold & (pl.col("cv") < une["across_elbow_cv_min"]).fill_null(False)
+    # absolute slowing across an entrapment site counts when the segment below conducts normally
+    # (otherwise it is part of a diffuse slowing)
+    prev_ok = pl.col("prev_cv").is_null() | ~pl.col("prev_cv_abnormal").fill_null(False)
+    une_cv = (is_une & ok_cold & prev_ok
+              & (pl.col("cv") < une["across_elbow_cv_min"]).fill_null(False))
     une_drop_cv = is_une & ok_cold & (cv_drop > une["across_elbow_cv_drop_max"]).fill_null(False)
     une_amp = is_une & (drop > une["across_elbow_amp_drop_max_pct"]).fill_null(False)
-    pfh_cv = is_pfh & pl.col("cv_abnormal").fill_null(False)
+    pfh_cv = is_pfh & prev_ok & pl.col("cv_abnormal").fill_null(False)
     pfh_drop_cv = is_pfh & ok_cold & (cv_drop > per["across_knee_cv_drop_max"]).fill_null(False)
     pfh_amp = is_pfh & (drop > per["across_knee_amp_drop_max_pct"]).fill_null(False)
     other_entrap = pl.col("entrapment") & ~is_une & ~is_pfh
-    oe_cv = other_entrap & pl.col("cv_abnormal").fill_null(False)
+    oe_cv = other_entrap & prev_ok & pl.col("cv_abnormal").fill_null(False)
     oe_amp = other_entrap & (drop >= cset["cb_min_drop_pct"]).fill_null(False)
 
     distal_ok = (amp_pct_lln >= cset["cb_min_distal_cmap_pct_lln"]).fill_null(False)

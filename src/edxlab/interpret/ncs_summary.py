@@ -75,12 +75,16 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
         "study_id", "kind",
         phrase=pl.concat_str([
             pl.lit("a "),
-            pl.when(pl.col("length_dependent")).then(pl.lit("length-dependent, ")).otherwise(pl.lit("")),
+            pl.when(pl.col("length_dependent")).then(pl.lit("length-dependent ")).otherwise(pl.lit("")),
             pl.col("pn_type").replace_strict(
                 {"axonal": "axonal", "demyelinating": "demyelinating",
                  "mixed": "mixed axonal and demyelinating"}, default="", return_dtype=pl.String),
-            pl.lit(", "), pl.col("pn_fibres"), pl.lit(" polyneuropathy"),
-            pl.when(pl.col("pn_cb")).then(pl.lit(" with conduction block")).otherwise(pl.lit("")),
+            pl.lit(" "), pl.col("pn_fibres"), pl.lit(" polyneuropathy"),
+            pl.when(pl.col("pn_cb") & pl.col("pn_td"))
+            .then(pl.lit(" with conduction block and temporal dispersion"))
+            .when(pl.col("pn_cb")).then(pl.lit(" with conduction block"))
+            .when(pl.col("pn_td")).then(pl.lit(" with temporal dispersion"))
+            .otherwise(pl.lit("")),
             sev]),
         order=pl.lit(0),
     ) if "pn_type" in les.columns else mono.clear()
@@ -89,7 +93,7 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
 
 def summaries(studies: pl.DataFrame, lesions: pl.DataFrame, extras: pl.DataFrame) -> pl.DataFrame:
     """study_id -> ncs_summary. ``extras``: study_id, ncs_abnormal, has_ncs, motor_only_text,
-    isolated_text, cold_text, blink_text (null when not applicable)."""
+    isolated_text, cold_text, blink_text (null when not applicable), has_pg."""
     ph = lesion_phrases(lesions).sort("study_id", "order", "phrase").group_by("study_id").agg(
         pl.col("phrase"))
     d = studies.select("study_id").join(ph, on="study_id", how="left").join(
@@ -101,6 +105,9 @@ def summaries(studies: pl.DataFrame, lesions: pl.DataFrame, extras: pl.DataFrame
         .then(pl.lit("No nerve conduction studies were recorded."))
         .when(pl.col("phrase").list.len().fill_null(0) > 0)
         .then(pl.concat_str([pl.lit("Abnormal study. "), lesion_txt]))
+        .when(pl.col("has_pg").fill_null(False) & ~pl.col("ncs_abnormal").fill_null(False))
+        .then(pl.lit("There is no electrodiagnostic evidence of a peripheral or cranial "
+                     "neuropathy."))
         .when(pl.col("ncs_abnormal").fill_null(False))
         .then(pl.lit("Abnormal study. The nerve conduction abnormalities do not establish a "
                      "peripheral or cranial neuropathy."))
@@ -108,6 +115,6 @@ def summaries(studies: pl.DataFrame, lesions: pl.DataFrame, extras: pl.DataFrame
                           "or cranial neuropathy."))
     )
     text = pl.concat_str([first, pl.col("blink_text"), pl.col("motor_only_text"),
-                          pl.col("isolated_text"), pl.col("cold_text")],
+                          pl.col("isolated_text"), pl.col("cold_text"), pl.col("technique_text")],
                          separator=" ", ignore_nulls=True)
     return d.select("study_id", ncs_summary=text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from functools import cache
 from importlib import resources
@@ -29,8 +28,9 @@ def default_criteria_name() -> str:
 def criteria_set(name: str) -> dict:
     sets = ncs_criteria()["sets"]
     if name not in sets:
-        close = difflib.get_close_matches(name, list(sets), n=1)
-        hint = f' Did you mean "{close[0]}"?' if close else ""
+        from edxlab.reference.profiles import _did_you_mean
+
+        hint = _did_you_mean(name, sets)
         raise NotFoundError(f'Criteria set "{name}" does not exist; available: '
                             f"{', '.join(criteria_names())}.{hint}")
     return sets[name]

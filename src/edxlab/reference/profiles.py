@@ -114,7 +114,11 @@ def profile_names() -> list[str]:
 
 
 def _did_you_mean(value: str, options) -> str:
-    close = difflib.get_close_matches(str(value), list(options), n=1)
+    """' Did you mean "x"?' for the closest option (or one the value begins), else ''."""
+    options = sorted(options)
+    close = difflib.get_close_matches(str(value), options, n=1)
+    if not close:
+        close = [o for o in options if str(value) and o.startswith(str(value))][:1]
     return f' Did you mean "{close[0]}"?' if close else ""
 
 
