@@ -407,3 +407,9 @@ def test_sides_are_named_when_a_list_has_both_sides_and_myotomes_cover_every_mus
         "consistent with segmental anterior horn cell involvement. Equivocal (+/-) fibrillation "
         "potentials in the left deltoid, not counted as active denervation."
     )
+
+
+def test_brain_or_optic_mri_alone_leaves_concordance_empty():
+    rows = [muscle("deltoid", fibs="2+"), muscle("biceps_brachii", fibs="2+")]
+    f, s = run(rows, mri=[{"region": "optic_nerve", "level_from": None, "level_to": None}])
+    assert s["lmn_involvement"] is True and s["mri_concordant"] is None
