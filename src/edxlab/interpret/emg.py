@@ -113,8 +113,11 @@ def interpret_emg(
     sensory = _sensory_status(nerve_findings)
     has_poly = prepared.filter(pl.col("is_poly")).select("study_id").unique()
     plexus_sensory = sensory.join(has_poly, on="study_id", how="anti")
-    seg_all = localize.supported_segments(d, crit, den)
-    seg_lmn = localize.supported_segments(d, crit, unexpl)
+    multi = d.group_by("study_id").agg(pl.col("nerve").n_unique().alias("_n")).filter(
+        pl.col("_n") >= int(crit["segments"]["min_nerves"])).select("study_id")
+    normal_main = localize.normal_main_roots(w, multi)
+    seg_all = localize.supported_segments(d, crit, den, normal_main)
+    seg_lmn = localize.supported_segments(d, crit, unexpl, normal_main)
     patterns = localize.study_patterns(
         d, seg_lmn, unexpl, plexus_sensory
     ).join(
