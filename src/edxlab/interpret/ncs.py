@@ -26,6 +26,7 @@ from edxlab.interpret.ncs_limits import (
     NERVE_KEY,
     measure_limits,
     ncs_segments,
+    nerve_codes,
     nerve_table,
     study_covariates,
 )
@@ -100,8 +101,9 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     set_name, cset = _set(config)
     crit = ncs_criteria()
     cov = study_covariates(ds, config)
-    rows = ncs_segments(ds["ncs"])
-    m = measure_phrases(measure_limits(ds, cov, config, rows))
+    codes = nerve_codes(ds["ncs"], ds["fwaves"])
+    rows = ncs_segments(ds["ncs"], cov, codes)
+    m = measure_phrases(measure_limits(ds, cov, config, rows, codes))
     segs = segment_findings(rows, m, cset, set_name)
     w = nerve_patterns(m, segs, rows, cset, set_name)
     nt = nerve_table().select("nerve", "parent", "distal_site")
@@ -306,7 +308,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     study_ncs = s.join(text, on="study_id", how="left").select(list(STUDY_NCS_SCHEMA)).cast(
         STUDY_NCS_SCHEMA)
 
-    nf = w.with_columns(pl.col("demyelinating_features").list.join(";")).select(
+    nf = w.select(
         NERVE_FINDINGS_COLUMNS).sort(NERVE_KEY)
     return NcsFindings(nerve_findings=nf, study_ncs=study_ncs, lesions=lesions, segments=segs,
                        measures=m)

@@ -169,8 +169,8 @@ def segment_mononeuropathies(w: pl.DataFrame, segs: pl.DataFrame) -> pl.DataFram
         .group_by("study_id", "nerve", "side", "segment_site")
         .agg(
             _worst("sev").alias("severity"),
-            pl.col("rule_ids").list.explode(keep_nulls=False, empty_as_null=False).unique()
-            .sort().str.join(";").alias("rule_ids"),
+            pl.col("rule_ids").str.join(";").str.split(";").list.unique().list.sort()
+            .list.join(";").alias("rule_ids"),
             pl.col("evidence").str.join("; ").alias("evidence"),
         )
         .with_columns(site=pl.col("segment_site"), length_dependent=pl.lit(None, pl.Boolean))
@@ -313,7 +313,7 @@ def _demyelinating_met(w: pl.DataFrame, cset: dict) -> pl.DataFrame:
         (pl.col("demy_f") | pl.col("demy_f_absent")).sum().alias("n_f"),
         pl.col("demy_f_absent").sum().alias("n_f_absent"),
         pl.concat_str([pl.col("nerve"), pl.lit(" "), pl.col("side"), pl.lit(": "),
-                       pl.col("demyelinating_features").list.join(", ")])
+                       pl.col("demyelinating_features").str.replace_all(";", ", ")])
         .filter(pl.col("n_demyelinating") > 0).str.join("; ").alias("demy_evidence"),
     )
     if rule == "aan_3_of_4":
