@@ -276,18 +276,37 @@ def _side_ratios(m: pl.DataFrame) -> pl.DataFrame:
 
 
 def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
-    """Join each measure row to its most specific applicable profile row."""
+    """Join each measure row to its most specific applicable profile row.
+
+    Keys (profile, nerve, modality, measure) with a single unconditional row are joined
+    directly; the few stratified keys (age/height strata, record-site variants, wildcard plus
+    specific rows) go through the applicability filter and specificity ranking.
+    """
+    key = ["profile", "nerve", "modality", "measure"]
     lim = limits.select(
-        "profile", "nerve", "modality", "measure",
+        *key,
         pl.col("record_site").alias("lim_record_site"),
         "bound", "limit", "unit", "age_min", "age_max", "height_min", "height_max",
         "per_cm_height", "ref_height_cm", pl.col("distance_mm").alias("ref_distance_mm"),
-        "absent_normal", "source", "wildcard",
+        "absent_normal",
+        # categorical: the long citation is not copied into every measure row
+        pl.col("source").cast(pl.Categorical), "wildcard",
     )
+    out_cols = ["bound", "limit", "unit", "ref_distance_mm", "absent_normal", "source"]
+    conditional = (
+        pl.col("age_min").is_not_null() | pl.col("age_max").is_not_null()
+        | pl.col("height_min").is_not_null() | pl.col("height_max").is_not_null()
+        | pl.col("per_cm_height").is_not_null() | (pl.col("lim_record_site") != "")
+    )
+    lim = lim.with_columns(_n=pl.len().over(key), _cond=conditional.any().over(key))
+    simple = lim.filter((pl.col("_n") == 1) & ~pl.col("_cond")).select(*key, *out_cols)
+    complex_keys = lim.filter((pl.col("_n") > 1) | pl.col("_cond")).select(key).unique()
+
     m = m.with_row_index("_rid")
-    cand = m.select("_rid", "profile", "nerve", "modality", "measure", "record_site", "age",
-                    "height_cm").join(lim, on=["profile", "nerve", "modality", "measure"],
-                                      how="inner")
+    mc = m.join(complex_keys, on=key, how="semi")
+
+    cand = mc.select("_rid", *key, "record_site", "age", "height_cm").join(
+        lim.drop("_n", "_cond"), on=key, how="inner")
     age, h = pl.col("age"), pl.col("height_cm")
     ok = (
         ((pl.col("lim_record_site") == "") | (pl.col("lim_record_site") == pl.col("record_site")))
@@ -314,9 +333,14 @@ def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
             .then(pl.col("limit") + pl.col("per_cm_height") * (h - pl.col("ref_height_cm")))
             .otherwise(pl.col("limit"))
         )
-        .select("_rid", "bound", "limit", "unit", "ref_distance_mm", "absent_normal", "source")
+        .select("_rid", *out_cols)
     )
-    return m.join(best, on="_rid", how="left").drop("_rid")
+    # one pass over all rows: the unconditional limit, else the resolved stratified one
+    out = m.join(simple, on=key, how="left", maintain_order="left").join(
+        best, on="_rid", how="left", suffix="_c", maintain_order="left")
+    return out.with_columns(
+        [pl.coalesce(pl.col(f"{c}_c"), pl.col(c)).alias(c) for c in out_cols]
+    ).drop([f"{c}_c" for c in out_cols] + ["_rid"])
 
 
 def _temperature_minima(limits: pl.DataFrame) -> pl.DataFrame:
@@ -403,8 +427,10 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
             (pl.col("measure") == "distal_latency")
             & ((pl.col("distance_mm") - pl.col("ref_distance_mm")).abs() > tol)
         ).fill_null(False),
-        rule_id=pl.concat_str(
-            [pl.col("profile"), pl.lit(":"), pl.col("nerve"), pl.lit("."), pl.col("modality"),
-             pl.lit("."), pl.col("measure")]
-        ),
     ).drop("temp_upper_c", "temp_lower_c")
+
+
+def rule_id() -> pl.Expr:
+    """The rule id of a measure's limit: ``profile:nerve.modality.measure``."""
+    return pl.concat_str([pl.col("profile"), pl.lit(":"), pl.col("nerve"), pl.lit("."),
+                          pl.col("modality"), pl.lit("."), pl.col("measure")])

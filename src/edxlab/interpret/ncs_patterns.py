@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table
+from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table, rule_id
 
 LABELS = {
     ("distal_latency", "motor"): "distal latency",
@@ -71,12 +71,15 @@ def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
 
     Text is built only for the rows that need it (abnormal or cold), then put back in order.
     """
-    m = m.with_row_index("_mrow").with_columns(
-        _amp_absent=((pl.col("measure") == "amplitude") & pl.col("nr")).any().over("nid"))
     need = pl.col("abnormal") | pl.col("cold_uninterpreted")
-    done = _phrases(m.filter(need))
-    rest = m.filter(~need).with_columns(phrase=pl.lit(None, pl.String))
-    return pl.concat([done, rest]).sort("_mrow").drop("_mrow", "_amp_absent")
+    sub = m.filter(need)
+    absent = sub.filter((pl.col("measure") == "amplitude") & pl.col("nr"))["nid"]
+    done = _phrases(sub.with_columns(_amp_absent=pl.col("nid").is_in(absent.implode()),
+                                     rule_id=rule_id()))
+    rest = m.filter(~need).with_columns(phrase=pl.lit(None, pl.String),
+                                        rule_id=pl.lit(None, pl.String))
+    # phrased rows first, each part in its original order (aggregations keep that order)
+    return pl.concat([done.drop("_amp_absent"), rest.select(done.drop("_amp_absent").columns)])
 
 
 def _phrases(m: pl.DataFrame) -> pl.DataFrame:
@@ -125,7 +128,10 @@ def _phrases(m: pl.DataFrame) -> pl.DataFrame:
 
 def _wide(m: pl.DataFrame) -> pl.DataFrame:
     keys = (m.filter(pl.col("measure") != "side_amplitude_ratio")
-            .select("nid", "sidx", *NERVE_KEY).unique(subset="nid").sort("nid"))
+            .select("nid", "sidx", *NERVE_KEY, pl.col("profile").alias("_profile"),
+                    pl.col("temp_c").alias("_temp"), pl.col("temp_min").alias("_tmin"),
+                    pl.col("limb").alias("_limb"))
+            .unique(subset="nid", keep="first").sort("nid"))
     out = keys
     for measure, p in NERVE_MEASURES.items():
         sub = m.filter(pl.col("measure") == measure)
@@ -136,7 +142,7 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
                                   if p != "cv" else "cv_ms"),
             pl.col("limit").alias(f"{p}_limit"),
             pl.col("pct_of_limit").alias(f"{p}_pct_of_limit"),
-            pl.col("source").alias(f"{p}_source"),
+            pl.col("source").cast(pl.String).alias(f"{p}_source"),
             pl.col("abnormal").alias(f"{p}_abnormal"),
         ]
         if measure in ("distal_latency", "amplitude", "fwave_latency", "r1", "r2_ipsi",
@@ -152,18 +158,21 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
         if measure == "cv":
             cols.append(pl.col("segment_label").alias("cv_segment"))
         out = out.join(sub.select("nid", *cols), on="nid", how="left", maintain_order="left")
-    agg = m.group_by("nid").agg(
-        pl.col("phrase").drop_nulls().str.join("; ").alias("measure_evidence"),
-        pl.col("rule_id").filter(pl.col("abnormal")).str.join(";").alias("measure_rules"),
-        pl.col("cold").any().alias("temperature_low"),
-        pl.col("cold_uninterpreted").any().alias("cold_uninterpreted"),
-        pl.col("outside").any().alias("any_outside"),
-        pl.col("profile").first().alias("_profile"),
-        pl.col("temp_c").first().alias("_temp"),
-        pl.col("temp_min").first().alias("_tmin"),
-        pl.col("limb").first().alias("_limb"),
+    def nids(cond: pl.Expr) -> pl.Expr:
+        return pl.col("nid").is_in(m.filter(cond)["nid"].unique().implode())
+
+    flags = keys.select(
+        "nid",
+        nids(pl.col("cold")).alias("temperature_low"),
+        nids(pl.col("cold_uninterpreted")).alias("cold_uninterpreted"),
+        nids(pl.col("outside")).alias("any_outside"),
     )
-    return out.join(agg, on="nid", how="left", maintain_order="left").with_columns(
+    text = m.filter(pl.col("phrase").is_not_null()).group_by("nid").agg(
+        pl.col("phrase").str.join("; ").alias("measure_evidence"),
+        pl.col("rule_id").filter(pl.col("abnormal")).str.join(";").alias("measure_rules"),
+    )
+    return out.join(flags, on="nid", how="left", maintain_order="left").join(
+        text, on="nid", how="left", maintain_order="left").with_columns(
         profile=pl.coalesce("profile", "_profile"),
         temp_c=pl.coalesce("temp_c", "_temp"),
         temp_min=pl.coalesce("temp_min", "_tmin"),
@@ -309,5 +318,5 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
             demy_txt], separator="; ", ignore_nulls=True),
     )
     quiet = w.filter(~say).with_columns(rule_ids=pl.lit(""), evidence=pl.lit(""))
-    w = pl.concat([txt, quiet]).sort("_wrow").drop("_wrow")
+    w = pl.concat([txt, quiet]).drop("_wrow")  # callers order by nid
     return w

@@ -38,7 +38,6 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         pl.col("limit").alias("cv_limit"),
         pl.col("abnormal").alias("cv_abnormal"),
         pl.col("cold_uninterpreted").alias("cv_cold"),
-        pl.col("rule_id").alias("cv_rule"),
     )
     amp = measures.filter((pl.col("measure") == "amplitude")).select(
         "nid",
@@ -162,4 +161,4 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
                                separator="; ", ignore_nulls=True),
     )
     rest = s.filter(~hit).with_columns(rule_ids=pl.lit(""), evidence=pl.lit(""))
-    return pl.concat([flagged, rest]).sort("_srow").drop("_srow")
+    return pl.concat([flagged, rest]).drop("_srow")  # callers order by (nid, seg)
