@@ -2,33 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 from edxlab.store import importer
-from tests.web.conftest import csrf_of, make_client
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "nmosd_demo"
-
-
-def folder_files():
-    return [("files", ("nmosd_demo/" + p.relative_to(EXAMPLE).as_posix(), p.read_bytes()))
-            for p in sorted(EXAMPLE.rglob("*")) if p.is_file()]
-
-
-def import_example(client) -> dict:
-    """Upload the example folder, confirm, wait for the job; return the job's final state."""
-    token = csrf_of(client.get("/import").text)
-    report = client.post("/import", data={"csrf_token": token}, files=folder_files())
-    assert report.status_code == 200, report.text
-    action = report.text.split('action="/import/')[1].split('"')[0]
-    job_url = client.post(f"/import/{action}", data={"csrf_token": token}).headers["location"]
-    for _ in range(600):
-        state = client.get(job_url + ".json").json()
-        if state["done"]:
-            return {**state, "page": client.get(job_url).text}
-        time.sleep(0.05)
-    raise AssertionError("the import job did not finish")
+from tests.web.conftest import import_example, make_client
 
 
 def patient_total(client) -> int:

@@ -77,7 +77,7 @@ def test_confirming_an_unknown_upload_is_404(client):
 
 
 def test_unknown_job_is_404(client):
-    assert client.get("/import/jobs/nope").status_code == 404
+    assert client.get("/jobs/nope").status_code == 404
 
 
 def _wait(client, url):

@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from bs4 import BeautifulSoup
 
-from edxlab.io import read_dataset
-from edxlab.web.project import Snapshot, interpret
+from edxlab.web.project import Snapshot
 from tests.web.conftest import make_client
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "nmosd_demo"
-
-
-@pytest.fixture(scope="module")
-def example_snapshot():
-    dataset = read_dataset(EXAMPLE)
-    return Snapshot(dataset=dataset, findings=interpret(dataset))
-
-
-@pytest.fixture
-def site(tmp_path, example_snapshot):
-    with make_client(tmp_path) as client:
-        client.app.state.project._current = example_snapshot
-        yield client
 
 
 def soup(response):

@@ -134,3 +134,12 @@ def test_access_log_names_the_route_not_the_identifier(client, caplog):
         client.get("/things/PATIENT-0042")
     assert "GET /things/{thing_id} 200" in caplog.text
     assert "PATIENT-0042" not in caplog.text
+
+
+def test_every_response_carries_the_security_headers(client):
+    for path in ("/healthz", "/import", "/no/such/page"):
+        headers = client.get(path).headers
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "SAMEORIGIN"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["cache-control"] == "no-store"

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from edxlab.interpret import localize, mri as mri_mod, signs as signs_mod
-from edxlab.interpret.emg_classify import classify_muscles
+from edxlab.interpret.emg_classify import classify
 from edxlab.interpret.emg_summary import emg_sentences
 from edxlab.model.dataset import Dataset
 from edxlab.reference.emg_criteria import load_emg_criteria
@@ -94,23 +94,31 @@ def interpret_emg(
     lesions = lesions if lesions is not None else localize.empty_lesions()
     prepared = localize.prepared_lesions(lesions, crit)
 
-    m = classify_muscles(ds["emg"], crit).with_row_index("row_id")
-    m = localize.attach_chart(m)
-    m = localize.explain(m, lesions, crit)
-    m = m.join(studies.select("study_id", "patient_id"), on="study_id", how="left")
+    rows, combos = classify(ds["emg"], crit)
+    # w: one slim row per muscle examined (the wide output is assembled once at the end)
+    w = localize.attach_chart(rows.with_row_index("row_id"))
+    # d: the denervated muscles, with chart lists; everything about localization works on d
+    d = localize.explain(
+        localize.with_segments(w.filter(pl.col("denervation")).select(
+            "row_id", "study_id", "muscle", "side", "level", "active_denervation",
+            "chronic_denervation", "denervation", *localize.SCALAR_CHART)),
+        lesions, crit,
+    )
+    d = d.with_columns((~pl.col("explained_by_ncs")).alias("lmn"))
+    w = w.join(d.select("row_id", "explained_by_ncs", "explained_by", "explanation", "lmn"),
+               on="row_id", how="left", maintain_order="left")
     den = pl.col("denervation")
-    unexpl = den & ~pl.col("explained_by_ncs").fill_null(False)
-    m = m.with_columns(unexpl.alias("lmn"))
+    unexpl = pl.col("lmn")
 
     sensory = _sensory_status(nerve_findings)
     has_poly = prepared.filter(pl.col("is_poly")).select("study_id").unique()
     plexus_sensory = sensory.join(has_poly, on="study_id", how="anti")
-    seg_all = localize.supported_segments(m, crit, den)
-    seg_lmn = localize.supported_segments(m, crit, unexpl)
+    seg_all = localize.supported_segments(d, crit, den)
+    seg_lmn = localize.supported_segments(d, crit, unexpl)
     patterns = localize.study_patterns(
-        m, seg_lmn, unexpl, plexus_sensory
+        d, seg_lmn, unexpl, plexus_sensory
     ).join(
-        localize.study_patterns(m, seg_all, den, plexus_sensory).rename(
+        localize.study_patterns(d, seg_all, den, plexus_sensory).rename(
             {"pattern": "_pattern_all", "plexus_element": "_plex_all"}),
         on="study_id", how="full", coalesce=True,
     ).select(
@@ -119,20 +127,21 @@ def interpret_emg(
         pl.col("plexus_element").fill_null(pl.col("_plex_all")).alias("plexus_element"),
     )
 
-    per = m.group_by("study_id").agg(
-        pl.col("active_denervation").any(),
-        pl.col("chronic_denervation").any(),
-        den.any().alias("denervation"),
-        pl.col("region").filter(den).drop_nulls().unique().sort().alias("denervation_regions"),
-        pl.col("explained_by_ncs").filter(den).all().alias("_all_expl"),
-        unexpl.any().alias("lmn_involvement"),
-    ).with_columns(
-        pl.when(pl.col("denervation")).then(pl.col("_all_expl")).alias("denervation_explained_by_ncs"),
-    ).drop("_all_expl")
+    per = w.select("study_id", "active_denervation", "chronic_denervation", "denervation").group_by(
+        "study_id").agg(pl.all().any())
+    per_den = d.group_by("study_id").agg(
+        pl.col("region").drop_nulls().unique().sort().alias("denervation_regions"),
+        pl.col("explained_by_ncs").all().alias("denervation_explained_by_ncs"),
+        pl.col("lmn").any().alias("lmn_involvement"),
+    )
+    per = per.join(per_den, on="study_id", how="left").with_columns(
+        pl.col("lmn_involvement").fill_null(False),
+        pl.col("denervation_regions").fill_null(pl.lit([], dtype=_LIST)),
+    )
 
     all_lists = localize.segment_lists(seg_all, "denervation_segments")
     lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments").join(
-        localize.segment_lists(localize.myotome_span(m, seg_lmn, unexpl), "lmn_myotomes").drop(
+        localize.segment_lists(localize.myotome_span(d, seg_lmn, unexpl), "lmn_myotomes").drop(
             "lmn_myotomes"), on="study_id", how="left")
 
     # MRI concordance: supported unexplained segments, else every root/level of the unexplained
@@ -140,7 +149,7 @@ def interpret_emg(
     from edxlab.reference import innervation
 
     xi = innervation.brainstem_nuclei().filter(pl.col("segment_from").is_not_null())
-    cand = m.filter(unexpl).select("study_id", "segments", "nucleus")
+    cand = d.filter(unexpl).select("study_id", "segments", "nucleus")
     cand_roots = cand.explode("segments").drop_nulls("segments").select(
         "study_id", pl.col("segments").alias("seg"))
     cand_xi = (
@@ -184,7 +193,12 @@ def interpret_emg(
             pl.col("lmn_segments").fill_null(pl.lit([], dtype=_LIST)),
         )
     )
-    summary = emg_sentences(m, study, prepared)
+    extras = w.filter(
+        pl.col("myopathic") | pl.col("poor_activation") | pl.col("equivocal")
+    ).select("study_id", "side", "level", "display", "chart_order", "nucleus", "finding",
+             "active_denervation", "chronic_denervation", "denervation", "myopathic",
+             "poor_activation", "equivocal")
+    summary = emg_sentences(d, extras, study, prepared)
     study = study.join(summary, on="study_id", how="left")
     # studies without EMG: only the timing columns (summary gets the warning alone)
     study_emg = studies.select("study_id").join(study, on="study_id", how="left").join(
@@ -197,14 +211,24 @@ def interpret_emg(
     ).select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
              "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label")
 
-    muscle_findings = m.with_columns(
-        pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
-                      ignore_nulls=True).alias("evidence"),
-        pl.concat_str(pl.lit("criteria emg_criteria.toml v"), pl.lit(crit["version"]),
-                      pl.lit("; innervation chart "), pl.col("chart_source").fill_null("none"))
-        .alias("source"),
-        pl.when(den).then(pl.col("lmn")).alias("lmn"),
-    ).sort("row_id").select(MUSCLE_COLUMNS)
+    chart_out = localize.chart().select(
+        "muscle", "plexus", "main_roots", "roots", pl.col("chart_source"))
+    muscle_findings = (
+        w.join(combos, on="combo_id", how="left", maintain_order="left")
+        .join(chart_out, on="muscle", how="left", maintain_order="left")
+        .join(studies.select("study_id", "patient_id"), on="study_id", how="left",
+              maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("nerve") == localize.PARASPINAL_NERVE)
+            .then(pl.col("level").cast(pl.String).str.to_uppercase().str.split(","))
+            .otherwise(pl.col("roots")).alias("segments"),
+            pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
+                          ignore_nulls=True).alias("evidence"),
+            pl.concat_str(pl.lit(f"criteria emg_criteria.toml v{crit['version']}; innervation chart "),
+                          pl.col("chart_source").fill_null("none")).alias("source"),
+        )
+        .select(MUSCLE_COLUMNS)
+    )
 
     patient_emg = signs_mod.patient_signs(ds["signs"], studies, crit)
     patient_emg = ds.patients.select("patient_id").join(patient_emg, on="patient_id", how="left")

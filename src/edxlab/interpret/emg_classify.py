@@ -46,17 +46,39 @@ KEY_COLUMNS: tuple[str, ...] = (
 )
 
 
-def classify_muscles(emg: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
-    """Add the classification columns to a canonical ``emg`` frame (see :func:`classify_observations`).
+FLAG_COLUMNS: tuple[str, ...] = (
+    "active_denervation", "chronic_denervation", "denervation", "myopathic", "poor_activation",
+    "reduced_recruitment", "equivocal", "finding",
+)
 
-    The classification depends only on the observations in ``KEY_COLUMNS``, so it is computed once
-    per distinct combination and joined back (a study cohort has few distinct combinations).
+
+def classify(emg: pl.DataFrame, crit: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Classify a canonical ``emg`` frame: ``(rows, combos)``.
+
+    ``rows``: study_id, muscle (canonical), side, level, the observation columns, ``combo_id``
+    and the flags of ``FLAG_COLUMNS``. ``combos``: one row per distinct observation combination
+    (``combo_id``) with ``rules`` and ``emg_evidence`` (text), to be joined only where needed.
+    The classification depends only on ``KEY_COLUMNS``, so it is computed once per distinct
+    combination (a cohort has few) and joined back.
     """
     keys = list(KEY_COLUMNS)
-    frame = emg.with_columns(canonical_muscle().alias("muscle"),
-                             *[pl.col(k).cast(pl.String) for k in keys])
-    combos = classify_observations(frame.select(keys).unique(), crit)
-    return frame.join(combos, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    # aliases are resolved once per distinct code, then joined back
+    codes = emg.select(pl.col("muscle").alias("_raw")).unique().with_columns(
+        pl.col("_raw").alias("muscle")).with_columns(canonical_muscle().alias("muscle"))
+    frame = emg.select("study_id", pl.col("muscle").alias("_raw"), "side", "level",
+                       *[pl.col(k).cast(pl.String) for k in keys])
+    frame = frame.join(codes, on="_raw", how="left", nulls_equal=True, maintain_order="left").select(
+        "study_id", "muscle", "side", "level", *keys)
+    combos = classify_observations(frame.select(keys).unique(), crit).with_row_index("combo_id")
+    rows = frame.join(combos.select("combo_id", *keys, *FLAG_COLUMNS), on=keys, how="left",
+                      nulls_equal=True, maintain_order="left")
+    return rows, combos.select("combo_id", "rules", "emg_evidence")
+
+
+def classify_muscles(emg: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
+    """:func:`classify` with the evidence joined back onto every row (convenience)."""
+    rows, combos = classify(emg, crit)
+    return rows.join(combos, on="combo_id", how="left", maintain_order="left")
 
 
 def classify_observations(emg: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:

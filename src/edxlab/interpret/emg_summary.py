@@ -14,40 +14,44 @@ _SIDE = {"L": "left ", "R": "right "}
 def _muscle_list(muscles: pl.DataFrame, mask: pl.Expr, name: str, always_side: bool = False
                  ) -> pl.DataFrame:
     """Per study: the selected muscles' names in listing order. Sides are named per muscle
-    (``right deltoid``, ``bilateral TA``) when the list has muscles of more than one side, or
-    always with ``always_side``."""
-    sel = muscles.filter(mask)
+    (``right deltoid``, ``bilateral TA``) when the list has muscles of more than one side; with
+    ``always_side`` a single side is named once before the list (``right deltoid, TA``)."""
+    sel = muscles.filter(mask).select(
+        "study_id", "display", "chart_order", "level", "nucleus", "active_denervation",
+        "chronic_denervation", (pl.col("side") == "L").alias("_l"), (pl.col("side") == "R").alias("_r"))
     per_muscle = (
-        sel.group_by("study_id", "display")
-        .agg(pl.col("chart_order").min(), pl.col("level").min(),
-             pl.col("side").filter(pl.col("side").is_in(["L", "R"])).unique().sort().alias("_sides"),
+        sel.group_by("study_id", "chart_order", "level")
+        .agg(pl.col("display").first(), pl.col("_l").any(), pl.col("_r").any(),
              pl.col("active_denervation").any(), pl.col("chronic_denervation").any(),
              pl.col("nucleus").first())
-        .with_columns(
-            pl.col("_sides").list.len().alias("_ns"),
-            pl.col("_sides").list.join("").alias("_side_key"),
-        )
+        .with_columns((pl.col("_l").cast(pl.Int8) + 2 * pl.col("_r").cast(pl.Int8)).alias("_key"))
     )
-    n_keys = per_muscle.filter(pl.col("_ns") > 0).group_by("study_id").agg(
-        pl.col("_side_key").n_unique().alias("_n_keys"))
-    word = pl.col("_side_key").replace_strict(
-        {"L": "left ", "R": "right ", "LR": "bilateral "}, default="", return_dtype=pl.String)
+    keys = per_muscle.filter(pl.col("_key") > 0).group_by("study_id").agg(
+        pl.col("_key").n_unique().alias("_n_keys"), pl.col("_key").first().alias("_key1"))
+    word = {1: "left ", 2: "right ", 3: "bilateral "}
     mixed = pl.col("_n_keys").fill_null(0) > 1
-    named = pl.when(mixed).then(pl.concat_str(word, pl.col("display"))).otherwise(pl.col("display"))
-    # one side only: named once before the list when always_side ("the right deltoid, TA")
-    prefix = pl.when(pl.lit(always_side) & ~mixed).then(word).otherwise(pl.lit("")).first()
-    return (
-        per_muscle.join(n_keys, on="study_id", how="left")
+    named = pl.when(mixed).then(pl.concat_str(
+        pl.col("_key").replace_strict(word, default="", return_dtype=pl.String), pl.col("display")
+    )).otherwise(pl.col("display"))
+    lists = (
+        per_muscle.join(keys, on="study_id", how="left")
         .with_columns(named.alias("display"))
         .sort("study_id", "chart_order", "level", nulls_last=True)
         .group_by("study_id", maintain_order=True)
         .agg(
-            pl.concat_str(prefix, pl.col("display").str.join(", ")).alias(name),
+            pl.col("display").str.join(", ").alias(name),
             pl.col("active_denervation").any().alias(f"{name}_active"),
             pl.col("chronic_denervation").any().alias(f"{name}_chronic"),
             pl.col("nucleus").drop_nulls().unique().sort().alias(f"{name}_nuclei"),
+            pl.col("_n_keys").first(), pl.col("_key1").first(),
         )
     )
+    if always_side:
+        prefix = pl.when(pl.col("_n_keys").fill_null(0) == 1).then(
+            pl.col("_key1").replace_strict(word, default="", return_dtype=pl.String)
+        ).otherwise(pl.lit(""))
+        lists = lists.with_columns(pl.concat_str(prefix, pl.col(name)).alias(name))
+    return lists.drop("_n_keys", "_key1")
 
 
 def _kind(active: str, chronic: str) -> pl.Expr:
@@ -77,11 +81,12 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
 
 
 def emg_sentences(
-    muscles: pl.DataFrame, study: pl.DataFrame, lesions: pl.DataFrame
+    muscles: pl.DataFrame, extras: pl.DataFrame, study: pl.DataFrame, lesions: pl.DataFrame
 ) -> pl.DataFrame:
     """Per study with EMG rows: ``emg_summary`` text.
 
-    ``muscles``: muscle findings with chart columns; ``study``: study_id with the study EMG
+    ``muscles``: the denervated muscles (with ``explained_by_ncs``, ``explained_by``);
+    ``extras``: the myopathic / poorly activated / equivocal muscles; ``study``: study_id with the study EMG
     columns (``lmn_segments_label``, ``lmn_myotomes_label``, ``lmn_myotomes_n``,
     ``denervation_pattern``,
     ``plexus_element``, ``mri_concordant``, ``mri_lesions``, ``sensory_normal``,
@@ -91,9 +96,9 @@ def emg_sentences(
     den = pl.col("denervation")
     unexpl = _muscle_list(muscles, den & ~pl.col("explained_by_ncs").fill_null(False), "u")
     expl = _muscle_list(muscles, den & pl.col("explained_by_ncs").fill_null(False), "e")
-    myo = _muscle_list(muscles, pl.col("finding").str.starts_with("myopathic"), "myo", True)
-    poor = _muscle_list(muscles, pl.col("poor_activation") & ~den, "poor", True)
-    equiv = _muscle_list(muscles, pl.col("equivocal") & ~pl.col("active_denervation"), "eq", True)
+    myo = _muscle_list(extras, pl.col("finding").str.starts_with("myopathic"), "myo", True)
+    poor = _muscle_list(extras, pl.col("poor_activation") & ~den, "poor", True)
+    equiv = _muscle_list(extras, pl.col("equivocal") & ~pl.col("active_denervation"), "eq", True)
     phrases = lesion_phrases(lesions)
     expl_by = (
         muscles.filter(den & pl.col("explained_by_ncs").fill_null(False))

@@ -36,7 +36,7 @@ PARASPINAL_NERVE = "dorsal_ramus"
 LEG_PLEXUS: tuple[str, ...] = ("lumbar_plexus", "sacral_plexus", "lumbosacral_plexus")
 PATTERNS: tuple[str, ...] = (
     "length_dependent", "bulbar", "single_nerve", "multiple_nerves", "plexus", "single_root",
-    "multisegmental",
+    "multifocal", "multisegmental",
 )
 """Values of ``study_findings.denervation_pattern`` (first matching wins; see study_patterns)."""
 
@@ -65,25 +65,44 @@ def chart() -> pl.DataFrame:
     )
 
 
-def attach_chart(muscles: pl.DataFrame) -> pl.DataFrame:
-    """Join the chart; paraspinal muscles take their ``level`` as their single segment.
+SCALAR_CHART: tuple[str, ...] = (
+    "chart_order", "display", "region", "nerve", "branch_position", "distal", "nucleus",
+)
+LIST_CHART: tuple[str, ...] = ("nerve_path", "plexus", "roots", "main_roots")
 
-    Adds ``in_chart`` (false for a muscle code the chart does not know) and ``segments``.
-    """
-    out = muscles.join(chart(), on="muscle", how="left")
+
+def attach_chart(muscles: pl.DataFrame) -> pl.DataFrame:
+    """Join the chart's scalar columns (``SCALAR_CHART``); a paraspinal muscle's display name
+    carries its level (``C6 paraspinal``). ``in_chart`` is false for a code the chart does not
+    know. List columns are added only where needed (:func:`with_segments`)."""
+    ch = chart().select("muscle", *SCALAR_CHART)
+    out = muscles.join(ch, on="muscle", how="left", maintain_order="left")
     para = pl.col("nerve") == PARASPINAL_NERVE
     level = pl.col("level").cast(pl.String).str.to_uppercase()
     return out.with_columns(
         pl.col("display").is_not_null().alias("in_chart"),
         pl.when(para & level.is_in(list(innervation.SEGMENTS)))
-        .then(pl.concat_list(level))
-        .when(para).then(pl.lit([], dtype=pl.List(pl.String)))
-        .otherwise(pl.col("roots").fill_null(pl.lit([], dtype=pl.List(pl.String))))
-        .alias("segments"),
-        pl.when(para & level.is_in(list(innervation.SEGMENTS)))
         .then(pl.concat_str(level, pl.lit(" paraspinal")))
         .otherwise(pl.col("display").fill_null(pl.col("muscle").str.replace_all("_", " ")))
         .alias("display"),
+    )
+
+
+def with_segments(muscles: pl.DataFrame) -> pl.DataFrame:
+    """Join the chart's list columns (``LIST_CHART``) and ``segments``: a paraspinal muscle's
+    level, otherwise its roots."""
+    ch = chart().select("muscle", *LIST_CHART)
+    out = muscles.join(ch, on="muscle", how="left", maintain_order="left")
+    para = pl.col("nerve") == PARASPINAL_NERVE
+    level = pl.col("level").cast(pl.String).str.to_uppercase()
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    return out.with_columns(
+        pl.when(para & level.is_in(list(innervation.SEGMENTS))).then(level.str.split(","))
+        .when(para).then(empty)
+        .otherwise(pl.col("roots").fill_null(empty))
+        .alias("segments"),
+        pl.col("nerve_path").fill_null(empty),
+        pl.col("plexus").fill_null(empty),
     )
 
 
@@ -117,7 +136,7 @@ def prepared_lesions(lesions: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFram
 def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
     """Add ``explained_by_ncs`` (bool, null when not denervated), ``explained_by`` (sorted
     ``;`` list of lesion codes: ``median:R:wrist``, ``facial:L``, ``polyneuropathy``) and
-    ``explanation`` (evidence text) to chart-joined muscle rows (needs ``row_id``)."""
+    ``explanation`` (evidence text) to muscle rows with chart lists (needs ``row_id``)."""
     ex = crit["explanation"]
     den = muscles.filter(pl.col("denervation")).select(
         "row_id", "study_id", "side", "nerve", "nerve_path", "branch_position", "distal", "region",
@@ -127,7 +146,7 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
     pairs = den.join(les, on="study_id", how="inner")
     side_ok = (
         (pl.col("lesion_side") == pl.col("side")) | (pl.col("side") == "midline")
-        | pl.col("lesion_side").is_null()
+        | pl.col("lesion_side").is_null() | (pl.col("lesion_side") == "")
     )
     own = pl.col("lesion_nerve") == pl.col("nerve")
     parent = pl.col("nerve_path").list.contains(pl.col("lesion_nerve")) & ~own
@@ -175,7 +194,7 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
             pl.col("why").unique().sort().str.join("; ").alias("explanation"),
         )
     )
-    out = muscles.join(hits, on="row_id", how="left")
+    out = muscles.join(hits, on="row_id", how="left", maintain_order="left")
     return out.with_columns(
         pl.when(pl.col("denervation")).then(pl.col("explained_by").is_not_null())
         .otherwise(None).alias("explained_by_ncs"),
@@ -275,7 +294,8 @@ def study_patterns(
     an abnormal sensory response in that limb (``sensory_abnormal``: study_id,
     sensory_abnormal_arm, sensory_abnormal_leg; give none for studies with a polyneuropathy)
     -> ``plexus``; one supported segment shared by every
-    limb muscle -> ``single_root``; otherwise ``multisegmental``.
+    limb muscle -> ``single_root``; no supported segment at all (muscles of different nerves
+    and roots, e.g. FDI and TA) -> ``multifocal``; otherwise ``multisegmental``.
     """
     para = pl.col("nerve") == PARASPINAL_NERVE
     sel = muscles.filter(mask).with_columns(para.fill_null(False).alias("_para"))
@@ -295,10 +315,8 @@ def study_patterns(
         .filter(pl.col("_c") == pl.col("_n_limb"))
         .group_by("study_id").agg(pl.col("plexus").sort().first().alias("plexus_element"))
     )
-    one_seg = (
-        seg.group_by("study_id").agg(pl.len().alias("_nseg"), pl.col("seg").first().alias("_seg1"))
-        .filter(pl.col("_nseg") == 1)
-    )
+    nseg = seg.group_by("study_id").agg(pl.len().alias("_nseg"), pl.col("seg").first().alias("_seg1"))
+    one_seg = nseg.filter(pl.col("_nseg") == 1)
     shared = (
         limb.select("study_id", "segments").join(one_seg, on="study_id")
         .group_by("study_id")
@@ -306,7 +324,7 @@ def study_patterns(
     )
     per = (
         per.join(plex, on="study_id", how="left")
-        .join(one_seg.select("study_id", "_nseg"), on="study_id", how="left")
+        .join(nseg.select("study_id", "_nseg"), on="study_id", how="left")
         .join(shared, on="study_id", how="left")
     )
     plex_limb = pl.when(pl.col("plexus_element").is_in(LEG_PLEXUS)).then(pl.lit("leg")).otherwise(pl.lit("arm"))
@@ -326,6 +344,7 @@ def study_patterns(
         .when(~pl.col("_any_para") & pl.col("plexus_element").is_not_null()
               & pl.col("sensory_abnormal").fill_null(False)).then(pl.lit("plexus"))
         .when((pl.col("_nseg") == 1) & pl.col("_shared").fill_null(True)).then(pl.lit("single_root"))
+        .when(pl.col("_nseg").fill_null(0) == 0).then(pl.lit("multifocal"))
         .otherwise(pl.lit("multisegmental"))
     )
     return per.select(

@@ -80,6 +80,8 @@ class Checker:
             return
         if severity == "error":
             self.error_rows.setdefault(label, []).append(bad[ROW])
+        if bad.height > 1:
+            bad = bad.sort(ROW)
         for row in bad.head(CAP).iter_rows(named=True):
             self.add(label, row[ROW], column, row.get("value"), severity, message(row), rule)
         if bad.height > CAP:
@@ -90,9 +92,46 @@ class Checker:
 # --- cell conformance, one function per column type ---------------------------------------------
 
 
+def _full(name: str, value: object, n: int, dtype: pl.DataType) -> pl.Series:
+    return pl.repeat(value, n, dtype=dtype, eager=True).alias(name)
+
+
 def _bad_rows(frame: pl.DataFrame, mask: pl.Series, raw: pl.Series, **context: pl.Series):
     data = {ROW: frame[ROW], "value": raw, **context}
     return pl.DataFrame(data).filter(mask.fill_null(False))
+
+
+def _failing(cells: pl.Series, col: Column) -> pl.Series:
+    """Cells the type's parser would reject as they are (before stripping spaces)."""
+    if col.type in ("float", "int"):
+        return cells.is_not_null() & cells.cast(pl.Float64, strict=False).is_null()
+    if col.type == "id":
+        return cells.is_not_null() & ~cells.str.contains(ID_PATTERN).fill_null(True)
+    return cells.is_not_null() & cells.str.extract(DATE_PATTERN, 1).is_null()
+
+
+def _tidy(cells: pl.Series, col: Column) -> pl.Series:
+    """Strip surrounding spaces and turn blank cells into nulls, touching only cells that need it.
+
+    Stripping every cell of a 2-million-row column costs more than all other checks together,
+    so codes are tidied per distinct value and numbers, dates and ids only where they fail.
+    """
+    if col.type == "text":
+        stripped = cells.str.strip_chars()
+        return stripped.set((stripped == "").fill_null(False), None)
+    if col.type in ("code", "grade", "bool", "list"):
+        uniques = cells.drop_nulls().unique()
+        messy = uniques.filter(uniques != uniques.str.strip_chars()).to_list()
+        if not messy:
+            return cells
+        return cells.replace_strict({u: u.strip() or None for u in messy}, default=cells,
+                                    return_dtype=pl.String)
+    failed = _failing(cells, col)
+    if not failed.any():
+        return cells
+    where = failed.arg_true()
+    stripped = cells.gather(where).str.strip_chars()
+    return cells.scatter(where, stripped.set((stripped == "").fill_null(False), None))
 
 
 def _parse_id(ck: Checker, t: RawTable, col: Column, raw: pl.Series, frame: pl.DataFrame):
@@ -104,11 +143,15 @@ def _parse_id(ck: Checker, t: RawTable, col: Column, raw: pl.Series, frame: pl.D
 
 
 def _parse_float(ck: Checker, t: RawTable, col: Column, raw: pl.Series, frame: pl.DataFrame):
-    upper = raw.str.to_uppercase()
-    is_nr = upper.is_in(NR_SPELLINGS).fill_null(False)
     num = raw.cast(pl.Float64, strict=False)
-    num = num.set(~num.is_finite().fill_null(True), None) if num.len() else num
-    bad_num = raw.is_not_null() & num.is_null() & ~is_nr
+    if num.len() and not num.is_finite().fill_null(True).all():
+        num = num.set(~num.is_finite().fill_null(True), None)
+    failed = raw.is_not_null() & num.is_null()
+    is_nr = _full(col.name, False, raw.len(), pl.Boolean)
+    if failed.any():
+        where = failed.arg_true()
+        is_nr = is_nr.scatter(where, raw.gather(where).str.to_uppercase().is_in(NR_SPELLINGS))
+    bad_num = failed & ~is_nr
     unit = f" ({col.unit})" if col.unit else ""
 
     def message(r: dict) -> str:
@@ -137,10 +180,11 @@ def _parse_int(ck: Checker, t: RawTable, col: Column, raw: pl.Series, frame: pl.
 
 
 def _parse_bool(ck: Checker, t: RawTable, col: Column, raw: pl.Series, frame: pl.DataFrame):
-    low = raw.str.to_lowercase()
-    out = pl.Series(col.name, [None] * raw.len(), dtype=pl.Boolean)
-    out = out.set(low.is_in(TRUE_SPELLINGS).fill_null(False), True)
-    out = out.set(low.is_in(FALSE_SPELLINGS).fill_null(False), False)
+    uniques = raw.drop_nulls().unique()
+    low = raw if (uniques.str.to_lowercase() == uniques).all() else raw.str.to_lowercase()
+    out = low.replace_strict(dict.fromkeys(TRUE_SPELLINGS, True)
+                             | dict.fromkeys(FALSE_SPELLINGS, False),
+                             default=None, return_dtype=pl.Boolean)
     bad = raw.is_not_null() & out.is_null()
     ck.emit(t.label, col.name, _bad_rows(frame, bad, raw), "error", "boolean",
             lambda r: f"{col.name} '{_show(r['value'])}' is not a yes/no value; accepted: "
@@ -218,36 +262,42 @@ def _parse_code(ck: Checker, t: RawTable, col: Column, raw: pl.Series, frame: pl
 
 
 def _parse_list(ck: Checker, t: RawTable, col: Column, raw: pl.Series, frame: pl.DataFrame):
+    """``;``-separated codes -> sorted unique list; parsed once per distinct cell."""
     vocab = vocabulary(col.vocab) if col.vocab else None
-    parts = raw.str.split(";").list.eval(pl.element().str.strip_chars()).list.eval(
-        pl.element().filter(pl.element() != ""))
-    uniques = parts.explode().drop_nulls().unique().to_list()
-    mapping, via_alias = _code_mapping(vocab, uniques)
-    if vocab is None:
-        mapping = {v: normalize(v) for v in uniques}
-    unknown = [v for v in uniques if v not in mapping]
-    out = parts.list.eval(pl.element().replace_strict(
-        mapping or {"": ""}, default=None, return_dtype=pl.String))
-    out = out.list.drop_nulls().list.unique().list.sort()
-    out = out.set((out.list.len() == 0).fill_null(False), None)
+    parsed: dict[str, list[str] | None] = {}
+    unknown: dict[str, str] = {}  # cell -> its first unknown item
+    aliases: dict[str, tuple[str, str]] = {}  # item -> (code, a cell holding it)
+    for cell in raw.drop_nulls().unique().to_list():
+        codes = []
+        for item in (p.strip() for p in cell.split(";")):
+            if not item:
+                continue
+            match = vocab.lookup(item) if vocab is not None else None
+            if match is not None:
+                codes.append(match.code)
+                if match.alias:
+                    aliases.setdefault(item, (match.code, cell))
+            elif vocab is None or col.open:
+                codes.append(normalize(item))
+            else:
+                unknown.setdefault(cell, item)
+        parsed[cell] = sorted(set(codes)) or None
+    table = pl.DataFrame({"cell": list(parsed), "codes": list(parsed.values())},
+                         schema={"cell": pl.String, "codes": pl.List(pl.String)})
+    out = raw.to_frame("cell").join(table, on="cell", how="left", maintain_order="left")["codes"]
     if vocab is not None:
-        for value in sorted(via_alias):
-            key = (vocab.name, normalize(value))
+        for item, (code, cell) in sorted(aliases.items()):
+            key = (vocab.name, normalize(item))
             if key not in ck.aliases_seen:
                 ck.aliases_seen.add(key)
-                hit = frame[ROW].filter(parts.list.contains(value).fill_null(False))
-                ck.add(t.label, hit[0] if hit.len() else None, col.name, value, "warning",
-                       f"'{_show(value)}' read as {mapping[value]}; this mapping applies to "
-                       "every row", "alias")
-        if unknown:
-            bad = parts.list.eval(pl.element().is_in(unknown)).list.any().fill_null(False)
-
-            def message(r: dict) -> str:
-                items = [p.strip() for p in str(r["value"]).split(";")]
-                first = next(p for p in items if p in unknown)
-                return _unknown_code_message(col, vocab, first)
-
-            ck.emit(t.label, col.name, _bad_rows(frame, bad, raw), "error", "code", message)
+                hit = frame[ROW].filter(raw == cell)
+                ck.add(t.label, hit[0] if hit.len() else None, col.name, item, "warning",
+                       f"'{_show(item)}' read as {code}; this mapping applies to every row",
+                       "alias")
+    if unknown:
+        bad = raw.is_in(list(unknown)).fill_null(False)
+        ck.emit(t.label, col.name, _bad_rows(frame, bad, raw), "error", "code",
+                lambda r: _unknown_code_message(col, vocab, unknown[r["value"]]))
     return out
 
 
@@ -309,13 +359,14 @@ def _header(ck: Checker, t: RawTable, spec: Table) -> pl.DataFrame | None:
 
 
 def _clean_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """Empty cells -> null; drop rows without any value (blank lines)."""
     text = [c for c, d in frame.schema.items() if d == pl.String]
-    frame = frame.with_columns(pl.col(text).str.strip_chars()).with_columns(
-        [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in text])
+    frame = frame.with_columns([pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in text])
     cells = [c for c in frame.columns if c != ROW]
     if not cells:
         return frame
-    return frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in cells]))
+    blank = frame.select(pl.all_horizontal([pl.col(c).is_null() for c in cells])).to_series()
+    return frame.filter(~blank) if blank.any() else frame
 
 
 def _check_ranges(ck: Checker, t: RawTable, col: Column, value: pl.Series, raw: pl.Series,
@@ -344,12 +395,15 @@ def _normalize_amplitude(ck: Checker, t: RawTable, out: dict[str, pl.Series],
                                         default=None, return_dtype=pl.String)
     given = out.get("amplitude_unit")
     if given is None:
-        given = pl.Series("amplitude_unit", [None] * amp.len(), dtype=pl.String)
-    factor = (pl.DataFrame({"c": canonical, "g": given}).select(
-        pl.when(pl.col("g").is_null() | (pl.col("g") == pl.col("c"))).then(1.0)
-        .when((pl.col("c") == "mV") & (pl.col("g") == "uV")).then(0.001)
-        .when((pl.col("c") == "uV") & (pl.col("g") == "mV")).then(1000.0)
-        .otherwise(1.0))).to_series()
+        given = _full("amplitude_unit", None, amp.len(), pl.String)
+    if given.null_count() == given.len():
+        factor = _full("factor", 1.0, amp.len(), pl.Float64)
+    else:
+        factor = (pl.DataFrame({"c": canonical, "g": given}).select(
+            pl.when(pl.col("g").is_null() | (pl.col("g") == pl.col("c"))).then(1.0)
+            .when((pl.col("c") == "mV") & (pl.col("g") == "uV")).then(0.001)
+            .when((pl.col("c") == "uV") & (pl.col("g") == "mV")).then(1000.0)
+            .otherwise(1.0))).to_series()
     amp = amp * factor
     out["amplitude"] = amp
     out["amplitude_unit"] = canonical.fill_null(given).alias("amplitude_unit")
@@ -388,7 +442,7 @@ def check_table(ck: Checker, t: RawTable) -> pl.DataFrame | None:
     for col in spec.columns.values():
         if col.name not in frame.columns:
             continue
-        cells = frame[col.name]
+        cells = _tidy(frame[col.name], col)
         raw[col.name] = cells
         parsed = PARSERS[col.type](ck, t, col, cells, frame)
         if col.type == "float":
@@ -411,9 +465,9 @@ def check_table(ck: Checker, t: RawTable) -> pl.DataFrame | None:
         if name in out:
             series = out[name].cast(dtype)
         elif name.endswith("_nr"):
-            series = pl.Series(name, [False] * n, dtype=pl.Boolean)
+            series = _full(name, False, n, pl.Boolean)
         else:
-            series = pl.Series(name, [None] * n, dtype=dtype)
+            series = _full(name, None, n, dtype)
         col = spec.columns.get(name)
         if col is not None and col.default is not None:
             series = series.fill_null(pl.lit(col.default, dtype=dtype))
@@ -429,7 +483,12 @@ def _check_keys(ck: Checker, label: str, frame: pl.DataFrame, spec: Table) -> No
     key = [k for k in spec.key if k in frame.columns]
     if not key or frame.height == 0 or ck.missing_columns.get(label, set()) & set(key):
         return
-    first = frame.select(pl.col(ROW), pl.col(ROW).min().over(key).alias("first"), *key)
+    hashed = frame.select(pl.struct(key).hash().alias("h"))["h"]  # one pass; exact check below
+    candidates = hashed.is_duplicated()
+    if not candidates.any():
+        return
+    first = frame.filter(candidates).select(
+        pl.col(ROW), pl.col(ROW).min().over(key).alias("first"), *key)
     dup = first.filter(pl.col(ROW) != pl.col("first"))
     ck.emit(label, key[-1] if len(key) == 1 else None, dup.with_columns(value=pl.lit(None)),
             "error", "unique",
@@ -490,16 +549,23 @@ def _check_distal_responses(ck: Checker, label: str, ncs: pl.DataFrame) -> None:
     data = data.with_columns(
         order=pl.col("stim_site").replace_strict(orders, default=None, return_dtype=pl.Int64),
         response=(pl.col("latency_ms").is_not_null() | pl.col("latency_ms_nr")
-                  | pl.col("amplitude").is_not_null() | pl.col("amplitude_nr")))
-    distal = data.filter(pl.col("order") == pl.col("order").min().over(group))
-    distal = distal.with_columns(any_response=pl.col("response").any().over(group))
-    no_response = distal.filter(~pl.col("any_response")).unique(group, keep="first")
+                  | pl.col("amplitude").is_not_null() | pl.col("amplitude_nr")),
+    ).filter(pl.col("order").is_not_null())
+    # group on a 64-bit hash of the nerve study (a collision is ~1e-8 likely for a million
+    # nerve studies): hashing once is several times cheaper than grouping four text columns
+    data = data.with_columns(pl.struct(group).hash().alias("nerve_study"))
+    nearest = data.group_by("nerve_study").agg(pl.col("order").min())
+    distal = data.join(nearest, on=["nerve_study", "order"], how="semi")
+    summary = distal.group_by("nerve_study").agg(
+        pl.col("response").any().alias("any_response"), pl.col(ROW).min(),
+        pl.col("stim_site").first(), *[pl.col(c).first() for c in group])
+    no_response = summary.filter(~pl.col("any_response"))
+    no_record = distal.filter(pl.col("record_site").is_null())
     ck.emit(label, "latency_ms", no_response.with_columns(value=pl.lit(None)), "error",
             "distal_response",
             lambda r: f"no distal response for {r['nerve']} {r['modality']} {r['side']}: the most "
                       f"distal stimulation ({r['stim_site']}) has neither latency nor amplitude; "
                       "give a value or NR")
-    no_record = distal.filter(pl.col("record_site").is_null())
     ck.emit(label, "record_site", no_record.with_columns(value=pl.lit(None)), "error",
             "record_site",
             lambda r: f"record_site is required for the distal response of {r['nerve']} "
@@ -596,7 +662,7 @@ def validate_raw(raw: RawDataset, progress: Callable[[str], None] | None = None
         if name in raw.tables:
             if progress:
                 progress(name)
-            frames[name] = check_table(ck, raw.tables[name])
+            frames[name] = check_table(ck, raw.tables.pop(name))  # frees the text cells
     base = raw.source if raw.source.is_dir() else raw.source.parent
     check_relations(ck, frames, labels, base)
     order = {labels[n]: i for i, n in enumerate(TABLE_NAMES)}

@@ -72,6 +72,7 @@ def registry(n_patients: int, seed: int) -> Latent:
     has_on |= (kind == 3) & (~has_myelitis | (rng.random(P) < 0.7))
     has_aps = ((kind == 1) | (kind == 2)) & ~has_on
     has_aps |= (kind == 0) & (rng.random(P) < 0.08)
+    has_on |= (kind == 0) & ~has_myelitis & ~has_aps  # AQP4-IgG+ NMOSD needs one core feature
     damaged = has_myelitis & (rng.random(P) < np.array([0.32, 0.32, 0.32, 0.2, 0.15])[kind])
 
     window = rng.choice(4, P, p=[0.12, 0.3, 0.28, 0.3])
@@ -124,6 +125,7 @@ def registry(n_patients: int, seed: int) -> Latent:
     cts = sided(np.where(diabetes, 0.12, 0.06), 0.4, 0.3)
     une = sided(np.full(P, 0.04), 0.0, 0.3)
     pn = np.where(rng.random(P) < np.where(diabetes, 0.6, 0.015), np.where(rng.random(P) < 0.35, 2, 1), 0)
+    pn = np.where((pn == 0) & (rng.random(P) < 0.006), 3, pn)  # coexisting CIDP (demyelinating)
 
     # studies
     n_st = 1 + (rng.random(P) > 0.6) + (rng.random(P) > 0.9)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from edxlab.synth.latent import KINDS, Latent
+from edxlab.synth.latent import KINDS, PN_NAMES, Latent
 from edxlab.synth.tables import SEGMENTS, lesion_segment_mask, mask_lists
 
 MRI_MARGIN = 1  # segments either side of the mapped MRI lesion (edx_reference.md 5.4)
@@ -130,7 +130,7 @@ def study_truth(lat: Latent, muscle_truth: pl.DataFrame, has_mri: np.ndarray) ->
             "patient_id": lat.patient_id[pat],
             "study_date": lat.study_date,
             "ncs_abnormal": ncs_abnormal,
-            "polyneuropathy": np.where(pn > 0, "axonal", "none"),
+            "polyneuropathy": np.asarray(PN_NAMES)[pn],
             "mononeuropathies": mono,
             "cranial_neuropathies": cranial,
             "active_denervation": active,
@@ -169,8 +169,9 @@ def nmosd_criteria(lat: Latent) -> np.ndarray:
     kind = np.asarray(KINDS)[lat.kind]
     seroneg_ok = _seronegative_rule(lat)
     aqp4 = np.where(lat.kind == 0, "positive", np.where(lat.aqp4_tested, "negative", "not_tested"))
+    any_core = ~np.isnat(lat.myelitis_onset) | ~np.isnat(lat.on_onset) | ~np.isnat(lat.aps_onset)
     return np.select(
-        [aqp4 == "positive", (aqp4 == "negative") & seroneg_ok, (aqp4 == "not_tested") & seroneg_ok],
+        [(aqp4 == "positive") & any_core, (aqp4 == "negative") & seroneg_ok, (aqp4 == "not_tested") & seroneg_ok],
         ["aqp4_positive", "aqp4_negative", "aqp4_unknown"],
         "not_met",
     ).astype(object) if len(kind) else np.array([], dtype=object)

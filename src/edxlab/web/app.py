@@ -29,6 +29,7 @@ def create_app(config: WebConfig, *, secret: bytes | None = None) -> FastAPI:
         yield
         app.state.jobs.shutdown()
         app.state.staging.cleanup()
+        app.state.project.cleanup()
         database.close()
 
     app = FastAPI(title="edxlab", docs_url=None, redoc_url=None, openapi_url=None,

@@ -53,7 +53,9 @@ def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[
             progress("Preparing the pages", 0.85)
             snapshot = project.refresh()
             snapshot.overview(app_state.cohort_settings)
-            return {"changes": change_rows(summary), "messages": [summary.text()]}
+            snapshot.reports(app_state.cohort_settings)
+            return {"changes": change_rows(summary), "messages": [summary.text()],
+                    "next": [("/patients", "Browse patients"), ("/", "Dashboard")]}
         finally:
             on_done()
 

@@ -10,8 +10,11 @@ computed once per settings and kept. After an import the import job builds the n
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -28,9 +31,11 @@ class Snapshot:
     dataset: Dataset
     findings: dict[str, pl.DataFrame]
     generation: int = 0
+    profile: str | None = None   # the reference profile imposed on every study, if any
+    reports_root: Path | None = None
     _sorted: dict[str, pl.DataFrame] = field(default_factory=dict)
-    _cohorts: dict = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _cache: dict = field(default_factory=dict)
+    _locks: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in BY_STUDY:
@@ -38,6 +43,7 @@ class Snapshot:
         for name, frame in self.findings.items():
             if "study_id" in frame.columns:
                 self._sorted[name] = frame.sort("study_id", maintain_order=True)
+        self._locks.update({kind: threading.Lock() for kind in ("overview", "cohort", "reports")})
         for name in BY_PATIENT:
             self._sorted[f"{name}@patient"] = self.dataset[name].sort("patient_id",
                                                                       maintain_order=True)
@@ -76,52 +82,82 @@ class Snapshot:
     def overview(self, settings) -> pl.DataFrame:
         """One row per patient for the patient list: antibodies, cohort classification, the
         index study's findings (``patient_findings``), number and date of studies."""
-        key = ("overview", settings)
-        with self._lock:
-            cached = self._cohorts.get(key)
-        if cached is not None:
-            return cached
-        findings = self.cohort(settings).patient_findings
-        studies = self.dataset.studies.group_by("patient_id").agg(
-            pl.len().cast(pl.Int64).alias("n_studies"), pl.col("study_date").max().alias("last_study"))
-        frame = (self.dataset.patients.select("patient_id", "sex", "aqp4_igg", "mog_igg")
-                 .join(findings, on="patient_id", how="left")
-                 .join(studies, on="patient_id", how="left")
-                 .with_columns(pl.col("n_studies").fill_null(0))
-                 .sort("patient_id"))
-        with self._lock:
-            self._cohorts[key] = frame
-        return frame
+
+        def build() -> pl.DataFrame:
+            findings = self.cohort(settings).patient_findings
+            studies = self.dataset.studies.group_by("patient_id").agg(
+                pl.len().cast(pl.Int64).alias("n_studies"),
+                pl.col("study_date").max().alias("last_study"))
+            return (self.dataset.patients.select("patient_id", "sex", "aqp4_igg", "mog_igg")
+                    .join(findings, on="patient_id", how="left")
+                    .join(studies, on="patient_id", how="left")
+                    .with_columns(pl.col("n_studies").fill_null(0))
+                    .sort("patient_id"))
+
+        return self._cached(("overview", settings), build)
 
     def cohort(self, settings):
-        """The cohort analysis for ``settings`` (computed once, then kept)."""
+        """The cohort analysis for ``settings`` (``edxlab.cohort.run_cohort``)."""
         from edxlab.cohort.run import run_cohort
 
-        with self._lock:
-            if settings not in self._cohorts:
-                self._cohorts[settings] = run_cohort(self.dataset,
-                                                     self.findings.get("study_findings"), settings)
-            return self._cohorts[settings]
+        return self._cached(("cohort", settings), lambda: run_cohort(
+            self.dataset, self.findings.get("study_findings"), settings))
+
+    def reports(self, settings) -> dict[str, Path]:
+        """The cohort report and its tables, figures and downloads for ``settings``, written
+        once into a folder of their own by ``edxlab.report`` and ``edxlab.cohort.run``."""
+        from edxlab.cohort.command import reference_profiles
+        from edxlab.cohort.run import write_cohort_tables
+        from edxlab.report.cohort_report import ReportOptions, mri_segment_spans, write_cohort_report
+
+        def build() -> dict[str, Path]:
+            result = self.cohort(settings)
+            root = self.reports_root or Path(tempfile.mkdtemp(prefix="edxlab-reports-"))
+            out = Path(tempfile.mkdtemp(dir=root, prefix=f"g{self.generation}-"))
+            options = ReportOptions(reference_profiles=reference_profiles(self.findings),
+                                    lesion_spans=mri_segment_spans(self.dataset))
+            paths = write_cohort_tables(result, out)
+            paths.update(write_cohort_report(result, out, options))
+            return paths
+
+        return self._cached(("reports", settings), build)
+
+    def _cached(self, key, build):
+        """``build()`` once per key; one lock per kind, so that a slow report never holds up
+        the patient list."""
+        value = self._cache.get(key)
+        if value is None:
+            with self._locks.setdefault(key[0], threading.Lock()):
+                value = self._cache.get(key)
+                if value is None:
+                    value = self._cache[key] = build()
+        return value
 
 
-def load_snapshot(database: Database, generation: int = 0) -> Snapshot:
-    """Read the whole project database into a new snapshot."""
+def load_snapshot(database: Database, generation: int = 0, profile: str | None = None,
+                  reports_root: Path | None = None) -> Snapshot:
+    """Read the whole project database into a new snapshot. With ``profile`` the studies are
+    interpreted again with that reference profile imposed (in memory; nothing is written)."""
     from edxlab import store
 
     with database.reader() as con:
         dataset = store.load_dataset(con)
         present = set(store.list_tables(con))
-        findings = {name: store.read_table(con, name) for name in FINDINGS if name in present}
+        findings = {name: store.read_table(con, name) for name in FINDINGS
+                    if name in present and profile is None}
     if "study_findings" not in findings and not dataset.studies.is_empty():
-        findings = interpret(dataset)
-    return Snapshot(dataset=dataset, findings=findings, generation=generation)
+        findings = interpret(dataset, profile)
+    return Snapshot(dataset=dataset, findings=findings, generation=generation, profile=profile,
+                    reports_root=reports_root)
 
 
-def interpret(dataset: Dataset) -> dict[str, pl.DataFrame]:
+def interpret(dataset: Dataset, profile: str | None = None) -> dict[str, pl.DataFrame]:
     """The findings frames of ``interpret_dataset`` (those it produced)."""
+    from edxlab.interpret.config import InterpretConfig
     from edxlab.interpret.pipeline import interpret_dataset
 
-    result = interpret_dataset(dataset)
+    config = InterpretConfig(profile=profile, override_profile=profile is not None)
+    result = interpret_dataset(dataset, config)
     return {name: getattr(result, name) for name in FINDINGS
             if getattr(result, name, None) is not None}
 
@@ -135,6 +171,8 @@ class Project:
         self._current: Snapshot | None = None
         self._lock = threading.Lock()
         self.generation = 0
+        self.profile: str | None = None
+        self.reports_root = Path(tempfile.mkdtemp(prefix="edxlab-reports-"))
 
     def snapshot(self) -> Snapshot:
         current = self._current
@@ -142,13 +180,20 @@ class Project:
             return current
         with self._lock:
             if self._current is None:
-                self._current = load_snapshot(self.database, self.generation)
+                self._current = load_snapshot(self.database, self.generation, self.profile,
+                                              self.reports_root)
             return self._current
 
-    def refresh(self) -> Snapshot:
-        """Build the snapshot of the database as it is now and make it current."""
-        snapshot = load_snapshot(self.database, self.generation + 1)
+    def refresh(self, profile: str | None | object = ...) -> Snapshot:
+        """Build the snapshot of the database as it is now (with ``profile`` imposed on every
+        study, when given; None = each study's own) and make it current."""
+        wanted = self.profile if profile is ... else profile
+        snapshot = load_snapshot(self.database, self.generation + 1, wanted, self.reports_root)
         with self._lock:
             self.generation += 1
+            self.profile = wanted
             self._current = snapshot
         return snapshot
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.reports_root, ignore_errors=True)

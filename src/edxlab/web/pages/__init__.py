@@ -1,5 +1,7 @@
 """One module per page; each holds ``router`` (and ``NAV``, the menu entries it provides)."""
 
-from edxlab.web.pages import health, imports, login, patient, patients, study
+from edxlab.web.pages import (
+    cohort, dashboard, health, imports, jobs, login, patient, patients, reports, study,
+)
 
-PAGES = [health, login, patients, patient, study, imports]
+PAGES = [health, login, dashboard, patients, patient, study, cohort, reports, imports, jobs]

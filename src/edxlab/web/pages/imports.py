@@ -1,13 +1,13 @@
-"""``/import``: upload, the validation report, confirmation, the import job and what changed."""
+"""``/import``: upload, the validation report, confirmation, then the import job (``/jobs``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from edxlab.errors import EdxlabError, Issue, NotFoundError
+from edxlab.errors import EdxlabError, Issue
 from edxlab.web import importing
 from edxlab.web.rendering import render
 from edxlab.web.security import ReadOnlyError
@@ -60,22 +60,4 @@ def confirm(request: Request, upload_id: str) -> Response:
     staged = state.staging.get(upload_id)
     work = importing.import_job(state, staged.path, lambda: state.staging.discard(upload_id))
     job = state.jobs.submit("import", work)
-    return RedirectResponse(f"/import/jobs/{job.id}", status_code=303)
-
-
-@router.get("/import/jobs/{job_id}.json")
-def job_status(request: Request, job_id: str) -> Response:
-    return JSONResponse(_job(request, job_id).as_dict())
-
-
-@router.get("/import/jobs/{job_id}")
-def job_page(request: Request, job_id: str) -> Response:
-    job = _job(request, job_id)
-    return render(request, "import_job.html", {"title": "Import", "job": job})
-
-
-def _job(request: Request, job_id: str):
-    job = request.app.state.jobs.get(job_id)
-    if job is None:
-        raise NotFoundError("There is no such import job (the server may have restarted).")
-    return job
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
