@@ -252,9 +252,9 @@ def supported_segments(muscles: pl.DataFrame, crit: dict[str, Any], mask: pl.Exp
 
 def normal_main_roots(muscles: pl.DataFrame, studies: pl.DataFrame) -> pl.DataFrame:
     """study_id, side, seg: main roots of the limb muscles examined and normal, in ``studies``."""
-    normal = muscles.filter(
+    normal = muscles.select("study_id", "side", "muscle", "finding", "nerve").filter(
         (pl.col("finding") == "normal") & (pl.col("nerve") != PARASPINAL_NERVE)
-    ).select("study_id", "side", "muscle").join(studies, on="study_id", how="semi")
+    ).join(studies, on="study_id", how="semi")
     ch = chart().select("muscle", pl.col("main_roots").alias("seg"))
     return normal.join(ch, on="muscle").explode("seg").drop_nulls("seg").select(
         "study_id", "side", "seg").unique()
