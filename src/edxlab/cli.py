@@ -102,12 +102,18 @@ def export(
 
 @app.command()
 def demo(
-    out: str = typer.Option("edxlab-demo", "--out", help="Folder for the demo database."),
+    out: Path = typer.Option(Path("edxlab-demo"), "--out", help="Folder for the demo (dataset, database, findings, reports)."),
 ) -> None:
-    """Import the bundled example dataset into a fresh database and show what it holds."""
-    from edxlab.store.console import run_demo
+    """Reproduce He et al. 2022 end to end on a SYNTHETIC cohort: synthesize, import, interpret,
+    select the cohort, report, and compare with the published figures and the synthetic truth."""
+    from rich.console import Console
 
-    run_demo(out)
+    from edxlab.demo import print_demo, run_demo
+
+    console = Console()
+    with console.status("Building the demo") as status:
+        result = run_demo(out, progress=lambda text: status.update(text))
+    print_demo(result, console)
 
 
 
@@ -122,12 +128,14 @@ def interpret(
     profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: a name (see --list-profiles) or a lab's own .csv/.toml file."),
     criteria: str | None = typer.Option(None, "--criteria", help="Demyelination criteria set: aan_1991, efns_pns_2010 (default), ean_pns_2021."),
     temperature_correction: bool = typer.Option(False, "--temperature-correction", help="Correct latencies and velocities of cold limbs instead of leaving them uninterpreted."),
+    emg_criteria: Path | None = typer.Option(None, "--emg-criteria", help="TOML file overriding needle EMG criteria (sections of reference/emg_criteria.toml), e.g. [active] fasciculations_count = true (Awaji)."),
 ) -> None:
     """Interpret nerve conductions (and needle EMG): findings a neurophysiologist would sign."""
     from edxlab.interpret_run import run_interpret
 
     for path in run_interpret(dataset, out, db=db, profile=profile, criteria=criteria,
-                              temperature_correction=temperature_correction):
+                              temperature_correction=temperature_correction,
+                              emg_criteria=emg_criteria):
         typer.echo(f"Wrote {path}")
 
 
