@@ -103,8 +103,7 @@ def select_patients(overview: pl.DataFrame, query: PatientQuery) -> PatientPage:
     """Filter, sort and slice ``overview`` for one page of the list."""
     frame = overview
     if query.q:
-        frame = frame.filter(pl.col("patient_id").str.to_lowercase()
-                             .str.contains(query.q.lower(), literal=True))
+        frame = frame.filter(pl.col("search_key").str.contains(query.q.lower(), literal=True))
     for name, value in query.choices:
         frame = frame.filter(pl.col(CHOICE_FILTERS[name][0]) == value)
     for name, wanted in query.flags:
@@ -114,6 +113,6 @@ def select_patients(overview: pl.DataFrame, query: PatientQuery) -> PatientPage:
     page = min(query.page, pages)
     frame = frame.sort([query.sort, "patient_id"], descending=[query.desc, False],
                        nulls_last=True)
-    rows = frame.slice((page - 1) * query.per_page, query.per_page).to_dicts()
+    rows = frame.slice((page - 1) * query.per_page, query.per_page).drop("search_key").to_dicts()
     return PatientPage(rows=rows, total=total, pages=pages,
                        query=PatientQuery(**{**query.__dict__, "page": page}))

@@ -38,15 +38,25 @@ class Snapshot:
     _locks: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in BY_STUDY:
-            self._sorted[name] = self.dataset[name].sort("study_id", maintain_order=True)
-        for name, frame in self.findings.items():
-            if "study_id" in frame.columns:
-                self._sorted[name] = frame.sort("study_id", maintain_order=True)
         self._locks.update({kind: threading.Lock() for kind in ("overview", "cohort", "reports")})
-        for name in BY_PATIENT:
-            self._sorted[f"{name}@patient"] = self.dataset[name].sort("patient_id",
-                                                                      maintain_order=True)
+        index = {("patients", "patient_id"): self.dataset.patients,
+                 ("studies", "study_id"): self.dataset.studies,
+                 ("studies", "patient_id"): self._studies_with_findings(),
+                 ("cord", "patient_id"): cord_lesions(self.dataset["mri"])}
+        index |= {(name, "study_id"): self.dataset[name] for name in BY_STUDY}
+        index |= {(name, "patient_id"): self.dataset[name] for name in BY_PATIENT[1:]}
+        index |= {(name, "study_id"): frame for name, frame in self.findings.items()
+                  if "study_id" in frame.columns}
+        self._sorted = {key: frame.sort(key[1], maintain_order=True)
+                        for key, frame in index.items()}
+
+    def _studies_with_findings(self) -> pl.DataFrame:
+        studies = self.dataset.studies
+        findings = self.findings.get("study_findings")
+        if findings is None:
+            return studies
+        return studies.join(findings.drop("patient_id", "study_date", strict=False),
+                            on="study_id", how="left").sort("study_date", "study_id")
 
     @property
     def empty(self) -> bool:
@@ -54,26 +64,28 @@ class Snapshot:
 
     def rows(self, name: str, key: str, by: str = "study_id") -> pl.DataFrame:
         """The rows of table ``name`` whose ``by`` column equals ``key`` (binary search)."""
-        frame = self._sorted[name if by == "study_id" else f"{name}@patient"]
+        frame = self._sorted[(name, by)]
         column = frame[by]
         lo = column.search_sorted(key, side="left")
         hi = column.search_sorted(key, side="right")
         return frame.slice(lo, hi - lo)
 
     def study(self, study_id: str) -> dict | None:
-        rows = self.dataset.studies.filter(pl.col("study_id") == study_id)
+        rows = self.rows("studies", study_id)
         return rows.row(0, named=True) if rows.height else None
 
     def patient(self, patient_id: str) -> dict | None:
-        rows = self.dataset.patients.filter(pl.col("patient_id") == patient_id)
+        rows = self.rows("patients", patient_id, by="patient_id")
         return rows.row(0, named=True) if rows.height else None
 
     def study_view(self, study_id: str) -> tuple[Dataset, dict[str, pl.DataFrame]]:
         """The dataset and findings restricted to one study (input of the study report)."""
-        study = self.dataset.studies.filter(pl.col("study_id") == study_id)
-        patients = self.dataset.patients.filter(pl.col("patient_id").is_in(study["patient_id"]))
+        study = self.rows("studies", study_id)
+        patients = (self.rows("patients", study["patient_id"][0], by="patient_id")
+                    if study.height else self.dataset.patients.clear())
         frames = {name: self.rows(name, study_id) for name in BY_STUDY}
-        ds = Dataset(frames={**frames, "studies": study, "patients": patients},
+        rest = {name: self._sorted[(name, "patient_id")].clear() for name in BY_PATIENT[1:]}
+        ds = Dataset(frames={**rest, **frames, "studies": study, "patients": patients},
                      source=self.dataset.source)
         findings = {name: self.rows(name, study_id) for name in self.findings
                     if "study_id" in self.findings[name].columns}
@@ -91,7 +103,8 @@ class Snapshot:
             return (self.dataset.patients.select("patient_id", "sex", "aqp4_igg", "mog_igg")
                     .join(findings, on="patient_id", how="left")
                     .join(studies, on="patient_id", how="left")
-                    .with_columns(pl.col("n_studies").fill_null(0))
+                    .with_columns(pl.col("n_studies").fill_null(0),
+                                  pl.col("patient_id").str.to_lowercase().alias("search_key"))
                     .sort("patient_id"))
 
         return self._cached(("overview", settings), build)
@@ -132,6 +145,17 @@ class Snapshot:
                 if value is None:
                     value = self._cache[key] = build()
         return value
+
+
+def cord_lesions(mri: pl.DataFrame) -> pl.DataFrame:
+    """Every spinal cord MRI lesion as cord segments (``interpret.mri.cord_spans``, without the
+    widening margin): patient_id, lesion (vertebral levels), seg_lo, seg_hi."""
+    from edxlab.interpret.mri import cord_spans
+    from edxlab.reference.emg_criteria import load_emg_criteria
+
+    criteria = load_emg_criteria()
+    spans = cord_spans(mri, {**criteria, "mri": {**criteria["mri"], "margin": 0}})
+    return spans.select("patient_id", "lesion", "seg_lo", "seg_hi")
 
 
 def load_snapshot(database: Database, generation: int = 0, profile: str | None = None,
