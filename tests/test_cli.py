@@ -116,11 +116,15 @@ def test_export_of_missing_database(tmp_path, capsys):
     assert "not found; create it with `edxlab import DATASET --db" in err
 
 
-def test_demo_imports_the_example_and_shows_it(tmp_path, capsys, monkeypatch):
+def test_example_demo_imports_the_example_and_shows_it(tmp_path, capsys, monkeypatch):
+    """The foundation's demo (bundled example -> fresh database -> overview tables)."""
+    from edxlab.store.console import run_demo
+
     monkeypatch.setenv("COLUMNS", "200")
-    code, out, _ = run(["demo", "--out", str(tmp_path / "demo")], capsys)
-    assert code == 0
+    run_demo(str(tmp_path / "demo"))
+    out = capsys.readouterr().out
     assert (tmp_path / "demo" / "edxlab.duckdb").is_file()
     assert "Patients" in out and "P01" in out and "positive" in out
-    code, out, _ = run(["demo", "--out", str(tmp_path / "demo")], capsys)  # fresh each time
-    assert code == 0 and "│ ncs      │   74 │" in out
+    run_demo(str(tmp_path / "demo"))  # a fresh database each time, not a re-import
+    out = capsys.readouterr().out
+    assert "│ ncs      │   74 │" in out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from edxlab.cli import main
 
 
@@ -33,3 +35,39 @@ def test_empty_window(tmp_path, capsys):
     rc = main(["cohort", "--db", str(tmp_path / "x.db"), "--out", str(tmp_path), "--from", "2020-01-01", "--to", "2019-01-01"])
     assert rc == 1
     assert "The date window is empty: --from 2020-01-01 is after --to 2019-01-01." in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    from pathlib import Path
+
+    from edxlab import store
+
+    path = tmp_path_factory.mktemp("db") / "demo.duckdb"
+    store.import_dataset(Path(__file__).parents[2] / "examples" / "nmosd_demo", path)
+    return path
+
+
+def test_cohort_from_database(db, tmp_path, capsys):
+    import polars as pl
+
+    out = tmp_path / "cohort"
+    rc = main(["cohort", "--db", str(db), "--out", str(out), "--from", "2021-01-01", "--to", "2022-12-31", "--ci", "clopper-pearson"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "Cohort selection" in text and "IPND 2015" in text
+    s = pl.read_csv(out / "cohort_summary.csv")
+    assert set(s["ci_method"]) == {"clopper-pearson"}
+    a = pl.read_csv(out / "attrition.csv")
+    pf = pl.read_csv(out / "patient_findings.csv")
+    assert a["n_after"][-1] == pf["included"].sum() == s.filter(pl.col("measure") == "denervation")["N"].item()
+    for name in ("cohort_report.html", "cohort_tables.xlsx", "cohort_tables.docx", "figures/segments.svg"):
+        assert (out / name).exists()
+
+
+def test_study_reports_from_database(db, tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert main(["report", "study", "--db", str(db), "--out", str(out), "--study", "S03"]) == 0
+    assert [p.name for p in out.iterdir()] == ["study_S03.html"]
+    assert main(["report", "study", "--db", str(db), "--out", str(out), "--study", "S99"]) == 1
+    assert "Study 'S99' is not in the database." in capsys.readouterr().err

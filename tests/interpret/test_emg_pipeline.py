@@ -95,3 +95,27 @@ def test_emg_criteria_overrides_reach_the_pipeline():
     assert interpret_dataset(ds).study_findings["active_denervation"].item() is False
     cfg = InterpretConfig(emg_criteria={"active": {"equivocal_counts": True}})
     assert interpret_dataset(ds, cfg).study_findings["active_denervation"].item() is True
+
+
+def test_report_abbreviations_read_from_csv(tmp_path):
+    from edxlab.io import read_dataset
+
+    (tmp_path / "patients.csv").write_text("patient_id,sex\nP1,F\n")
+    (tmp_path / "studies.csv").write_text("study_id,patient_id,study_date,age_years\nS1,P1,2022-03-01,40\n")
+    (tmp_path / "emg.csv").write_text(
+        "study_id,muscle,side,level,fibs,psw,muap_duration,muap_amplitude,recruitment\n"
+        "S1,FDI,Rt,,2+,2+,normal,normal,reduced\n"
+        "S1,TA,left,,1+,1+,increased,increased,reduced\n"
+        "S1,APB,R,,0,0,normal,normal,normal\n"
+        "S1,Biceps,R,,0,0,normal,normal,normal\n")
+    ds = read_dataset(tmp_path)
+    f = interpret_dataset(ds)
+    m = {(r["muscle"], r["side"]): r for r in f.muscle_findings.iter_rows(named=True)}
+    assert set(m) == {("first_dorsal_interosseous", "R"), ("tibialis_anterior", "L"),
+                      ("abductor_pollicis_brevis", "R"), ("biceps_brachii", "R")}
+    assert m[("first_dorsal_interosseous", "R")]["finding"] == "active_denervation"
+    assert m[("tibialis_anterior", "L")]["finding"] == "active_and_chronic_denervation"
+    s = f.study_findings.row(0, named=True)
+    assert s["denervation_regions"] == ["cervical", "lumbosacral"]
+    assert s["summary"].endswith(
+        "Needle EMG shows active and chronic denervation in the right FDI, left TA.")

@@ -44,6 +44,12 @@ def test_every_spec_muscle_is_charted_with_valid_roots_and_sources():
         assert row["roots"] or row["nucleus"] or row["nerve"] == "dorsal_ramus", row["muscle"]
 
 
+def test_every_muscle_of_the_reader_vocabulary_is_charted():
+    from edxlab.model.vocab import vocabulary
+
+    assert set(vocabulary("muscle")) <= set(innervation.muscles()["muscle"])
+
+
 def test_chart_facts_from_the_reference():
     m = {r["muscle"]: r for r in innervation.muscles().iter_rows(named=True)}
     assert m["abductor_pollicis_brevis"]["roots"] == ["C8", "T1"]

@@ -46,3 +46,24 @@ def test_dataset_tables_read_with_canonical_schema(con):
     frame = read_table(con, "ncs")
     assert frame.height == 0
     assert frame.schema["amplitude_nr"] == pl.Boolean
+
+
+def test_write_a_findings_object_in_one_call(con):
+    from dataclasses import dataclass
+
+    @dataclass
+    class Findings:
+        nerve_findings: pl.DataFrame
+        study_findings: pl.DataFrame
+        ncs: object = None
+        muscle_findings: pl.DataFrame | None = None
+
+    findings = Findings(pl.DataFrame({"nerve": ["median"]}), pl.DataFrame({"study_id": ["S1"]}),
+                        ncs=object())
+    write_findings(con, findings)
+    assert read_table(con, "nerve_findings")["nerve"].to_list() == ["median"]
+    assert read_table(con, "study_findings")["study_id"].to_list() == ["S1"]
+    with pytest.raises(NotFoundError):
+        read_table(con, "muscle_findings")
+    write_findings(con, {"cohort_summary": pl.DataFrame({"measure": ["lmn"], "n": [13]})})
+    assert read_table(con, "cohort_summary")["n"].to_list() == [13]

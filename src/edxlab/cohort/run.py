@@ -75,7 +75,7 @@ def run_cohort(ds: Dataset, study_findings: pl.DataFrame | None, settings: Cohor
     if study_findings is None or study_findings.is_empty():
         warnings.append("No study findings were given: the EDX flags of patient_findings are empty. Run edxlab interpret first.")
     for w in warnings:
-        logger.warning(w)
+        logger.info(w)
     return CohortResult(settings, sel, summary, by_aqp4, comparisons, model, t1, frame, warnings)
 
 

@@ -36,7 +36,7 @@ PARASPINAL_NERVE = "dorsal_ramus"
 LEG_PLEXUS: tuple[str, ...] = ("lumbar_plexus", "sacral_plexus", "lumbosacral_plexus")
 PATTERNS: tuple[str, ...] = (
     "length_dependent", "bulbar", "single_nerve", "multiple_nerves", "plexus", "single_root",
-    "multisegmental",
+    "multifocal", "multisegmental",
 )
 """Values of ``study_findings.denervation_pattern`` (first matching wins; see study_patterns)."""
 
@@ -146,7 +146,7 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
     pairs = den.join(les, on="study_id", how="inner")
     side_ok = (
         (pl.col("lesion_side") == pl.col("side")) | (pl.col("side") == "midline")
-        | pl.col("lesion_side").is_null()
+        | pl.col("lesion_side").is_null() | (pl.col("lesion_side") == "")
     )
     own = pl.col("lesion_nerve") == pl.col("nerve")
     parent = pl.col("nerve_path").list.contains(pl.col("lesion_nerve")) & ~own
@@ -294,7 +294,8 @@ def study_patterns(
     an abnormal sensory response in that limb (``sensory_abnormal``: study_id,
     sensory_abnormal_arm, sensory_abnormal_leg; give none for studies with a polyneuropathy)
     -> ``plexus``; one supported segment shared by every
-    limb muscle -> ``single_root``; otherwise ``multisegmental``.
+    limb muscle -> ``single_root``; no supported segment at all (muscles of different nerves
+    and roots, e.g. FDI and TA) -> ``multifocal``; otherwise ``multisegmental``.
     """
     para = pl.col("nerve") == PARASPINAL_NERVE
     sel = muscles.filter(mask).with_columns(para.fill_null(False).alias("_para"))
@@ -314,10 +315,8 @@ def study_patterns(
         .filter(pl.col("_c") == pl.col("_n_limb"))
         .group_by("study_id").agg(pl.col("plexus").sort().first().alias("plexus_element"))
     )
-    one_seg = (
-        seg.group_by("study_id").agg(pl.len().alias("_nseg"), pl.col("seg").first().alias("_seg1"))
-        .filter(pl.col("_nseg") == 1)
-    )
+    nseg = seg.group_by("study_id").agg(pl.len().alias("_nseg"), pl.col("seg").first().alias("_seg1"))
+    one_seg = nseg.filter(pl.col("_nseg") == 1)
     shared = (
         limb.select("study_id", "segments").join(one_seg, on="study_id")
         .group_by("study_id")
@@ -325,7 +324,7 @@ def study_patterns(
     )
     per = (
         per.join(plex, on="study_id", how="left")
-        .join(one_seg.select("study_id", "_nseg"), on="study_id", how="left")
+        .join(nseg.select("study_id", "_nseg"), on="study_id", how="left")
         .join(shared, on="study_id", how="left")
     )
     plex_limb = pl.when(pl.col("plexus_element").is_in(LEG_PLEXUS)).then(pl.lit("leg")).otherwise(pl.lit("arm"))
@@ -345,6 +344,7 @@ def study_patterns(
         .when(~pl.col("_any_para") & pl.col("plexus_element").is_not_null()
               & pl.col("sensory_abnormal").fill_null(False)).then(pl.lit("plexus"))
         .when((pl.col("_nseg") == 1) & pl.col("_shared").fill_null(True)).then(pl.lit("single_root"))
+        .when(pl.col("_nseg").fill_null(0) == 0).then(pl.lit("multifocal"))
         .otherwise(pl.lit("multisegmental"))
     )
     return per.select(

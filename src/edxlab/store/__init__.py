@@ -151,28 +151,48 @@ def list_tables(con) -> list[str]:
         "SELECT table_name FROM information_schema.tables").fetchall())
 
 
-def write_findings(con, name: str, frame: pl.DataFrame) -> None:
-    """Store ``frame`` as table ``name``, replacing a previous version, in one transaction.
+def _findings_frames(findings) -> dict[str, pl.DataFrame]:
+    """Name -> frame of a findings object (dataclass or mapping); non-frame fields skipped."""
+    if isinstance(findings, dict):
+        items = findings.items()
+    else:
+        import dataclasses
 
-    For derived tables (``nerve_findings``, ``study_findings``, ``cohort_summary`` ...); the
-    dataset tables and the bookkeeping tables cannot be overwritten this way.
+        items = ((f.name, getattr(findings, f.name)) for f in dataclasses.fields(findings))
+    return {name: frame for name, frame in items if isinstance(frame, pl.DataFrame)}
+
+
+def write_findings(con, name, frame: pl.DataFrame | None = None) -> None:
+    """Store derived tables, replacing previous versions, in one transaction.
+
+    ``write_findings(con, "study_findings", frame)`` stores one table;
+    ``write_findings(con, findings)`` stores every frame of a findings object (the
+    ``interpret_dataset`` result, or a ``{name: frame}`` mapping). For derived tables
+    (``nerve_findings``, ``study_findings``, ``cohort_summary`` ...); the dataset tables and the
+    bookkeeping tables cannot be overwritten this way.
     """
-    _check_name(name)
-    if name in TABLE_NAMES or name in META_TABLES:
-        raise InputError(f"'{name}' is a dataset table; import data with `edxlab import` instead")
-    view = f"edxlab_findings_{name}"
-    con.register(view, frame.to_arrow())
+    frames = {name: frame} if isinstance(name, str) else _findings_frames(name)
+    for table in frames:
+        _check_name(table)
+        if table in TABLE_NAMES or table in META_TABLES:
+            raise InputError(f"'{table}' is a dataset table; import data with `edxlab import` "
+                             "instead")
+    views = {table: f"edxlab_findings_{table}" for table in frames}
+    for table, view in views.items():
+        con.register(view, frames[table].to_arrow())
     try:
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT * FROM {view}"
-                        ).fetchall()
+            for table, view in views.items():
+                con.execute(f"CREATE OR REPLACE TABLE {quote(table)} AS SELECT * FROM {view}"
+                            ).fetchall()
             con.execute("COMMIT").fetchall()
         except BaseException:
             con.execute("ROLLBACK").fetchall()
             raise
     finally:
-        con.unregister(view)
+        for view in views.values():
+            con.unregister(view)
 
 
 def read_table(con, name: str) -> pl.DataFrame:

@@ -41,7 +41,7 @@ def patients(lat: Latent, rng: np.random.Generator) -> pl.DataFrame:
             "mog_titer": lat.mog_titer,
             "csf_ocb": ocb,
             "alternative_dx_excluded": np.ones(P, dtype=bool),
-            "comorbidities": np.where(lat.diabetes, "diabetes", ""),
+            "comorbidities": _comorbidities(lat, rng),
             "edss": np.round(rng.uniform(1.5, 7.0, P) * 2) / 2,
         },
     ).with_columns(
@@ -49,6 +49,20 @@ def patients(lat: Latent, rng: np.random.Generator) -> pl.DataFrame:
         pl.when(pl.col("mog_titer") > 0).then(pl.col("mog_titer")).alias("mog_titer"),
         pl.when(pl.Series(lat.aqp4_tested)).then(pl.col("aqp4_assay")).alias("aqp4_assay"),
     )
+
+
+OTHER_NEUROPATHY_CAUSES = ("b12_deficiency", "alcohol", "hypothyroidism", "chemotherapy")
+
+
+def _comorbidities(lat: Latent, rng: np.random.Generator) -> np.ndarray:
+    """``;``-joined comorbidities: diabetes; another cause for a polyneuropathy without
+    diabetes; hypothyroidism in a few others (NMOSD coexists with autoimmune thyroid disease)."""
+    P = lat.n_patients
+    other = np.asarray(OTHER_NEUROPATHY_CAUSES)[rng.integers(0, len(OTHER_NEUROPATHY_CAUSES), P)]
+    cause = np.where((lat.pn > 0) & ~lat.diabetes, other, "")
+    cause = np.where((cause == "") & (rng.random(P) < 0.04), "hypothyroidism", cause)
+    sep = np.where(lat.diabetes & (cause != ""), ";", "")
+    return np.char.add(np.char.add(np.where(lat.diabetes, "diabetes", ""), sep), cause)
 
 
 def attacks(lat: Latent) -> pl.DataFrame:

@@ -49,8 +49,9 @@ class _Rows:
         if n == 0:
             return
         lat = np.round(latency, 2)
-        amp = np.round(amplitude, 1)
-        amp = np.where(amp <= 0, 0.1, amp)
+        # machines show small responses with two decimals (0.35 mV), larger ones with one
+        amp = np.where(amplitude < 2, np.round(amplitude, 2), np.round(amplitude, 1))
+        amp = np.where(amp <= 0, 0.01, amp)
         values = dict(nerve=nerve, modality=modality, stim_site=stim_site, record_site=record_site)
         self.parts.append(
             {

@@ -72,6 +72,7 @@ def registry(n_patients: int, seed: int) -> Latent:
     has_on |= (kind == 3) & (~has_myelitis | (rng.random(P) < 0.7))
     has_aps = ((kind == 1) | (kind == 2)) & ~has_on
     has_aps |= (kind == 0) & (rng.random(P) < 0.08)
+    has_on |= (kind == 0) & ~has_myelitis & ~has_aps  # AQP4-IgG+ NMOSD needs one core feature
     damaged = has_myelitis & (rng.random(P) < np.array([0.32, 0.32, 0.32, 0.2, 0.15])[kind])
 
     window = rng.choice(4, P, p=[0.12, 0.3, 0.28, 0.3])

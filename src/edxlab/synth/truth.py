@@ -169,8 +169,9 @@ def nmosd_criteria(lat: Latent) -> np.ndarray:
     kind = np.asarray(KINDS)[lat.kind]
     seroneg_ok = _seronegative_rule(lat)
     aqp4 = np.where(lat.kind == 0, "positive", np.where(lat.aqp4_tested, "negative", "not_tested"))
+    any_core = ~np.isnat(lat.myelitis_onset) | ~np.isnat(lat.on_onset) | ~np.isnat(lat.aps_onset)
     return np.select(
-        [aqp4 == "positive", (aqp4 == "negative") & seroneg_ok, (aqp4 == "not_tested") & seroneg_ok],
+        [(aqp4 == "positive") & any_core, (aqp4 == "negative") & seroneg_ok, (aqp4 == "not_tested") & seroneg_ok],
         ["aqp4_positive", "aqp4_negative", "aqp4_unknown"],
         "not_met",
     ).astype(object) if len(kind) else np.array([], dtype=object)
