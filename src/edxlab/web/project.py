@@ -39,16 +39,20 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self._locks.update({kind: threading.Lock() for kind in ("overview", "cohort", "reports")})
-        index = {("patients", "patient_id"): self.dataset.patients,
-                 ("studies", "study_id"): self.dataset.studies,
-                 ("studies", "patient_id"): self._studies_with_findings(),
-                 ("cord", "patient_id"): cord_lesions(self.dataset["mri"])}
-        index |= {(name, "study_id"): self.dataset[name] for name in BY_STUDY}
-        index |= {(name, "patient_id"): self.dataset[name] for name in BY_PATIENT[1:]}
-        index |= {(name, "study_id"): frame for name, frame in self.findings.items()
-                  if "study_id" in frame.columns}
-        self._sorted = {key: frame.sort(key[1], maintain_order=True)
-                        for key, frame in index.items()}
+        self._sorted = {("patients", "patient_id"): _sorted(self.dataset.patients, "patient_id"),
+                        ("studies", "study_id"): _sorted(self.dataset.studies, "study_id"),
+                        ("studies", "patient_id"): _sorted(self._studies_with_findings(),
+                                                           "patient_id"),
+                        ("cord", "patient_id"): _sorted(cord_lesions(self.dataset["mri"]),
+                                                        "patient_id")}
+        # One table at a time, the sorted frame replacing the original: one copy in memory.
+        for name in (*BY_STUDY, *BY_PATIENT[1:]):
+            by = "study_id" if name in BY_STUDY else "patient_id"
+            self.dataset[name] = self._sorted[(name, by)] = _sorted(self.dataset[name], by)
+        for name in list(self.findings):
+            if "study_id" in self.findings[name].columns:
+                self.findings[name] = self._sorted[(name, "study_id")] = _sorted(
+                    self.findings.pop(name), "study_id")
 
     def _studies_with_findings(self) -> pl.DataFrame:
         studies = self.dataset.studies
@@ -100,12 +104,13 @@ class Snapshot:
             studies = self.dataset.studies.group_by("patient_id").agg(
                 pl.len().cast(pl.Int64).alias("n_studies"),
                 pl.col("study_date").max().alias("last_study"))
-            return (self.dataset.patients.select("patient_id", "sex", "aqp4_igg", "mog_igg")
-                    .join(findings, on="patient_id", how="left")
-                    .join(studies, on="patient_id", how="left")
-                    .with_columns(pl.col("n_studies").fill_null(0),
-                                  pl.col("patient_id").str.to_lowercase().alias("search_key"))
-                    .sort("patient_id"))
+            frame = (self.dataset.patients.select("patient_id", "sex", "aqp4_igg", "mog_igg")
+                     .join(findings, on="patient_id", how="left")
+                     .join(studies, on="patient_id", how="left")
+                     .with_columns(pl.col("n_studies").fill_null(0),
+                                   pl.col("patient_id").str.to_lowercase().alias("search_key"))
+                     .sort("patient_id"))
+            return with_sort_ranks(frame)
 
         return self._cached(("overview", settings), build)
 
@@ -145,6 +150,28 @@ class Snapshot:
                 if value is None:
                     value = self._cache[key] = build()
         return value
+
+
+def _sorted(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """``frame`` sorted by ``by`` (stable); no copy when it already is."""
+    if frame[by].is_sorted():
+        return frame
+    return frame.sort(by, maintain_order=True)
+
+
+def with_sort_ranks(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``rank__<column>`` / ``rank__<column>__desc``: each row's position when the list is
+    sorted by that column (nulls last, ties by patient_id), so that a request sorts integers."""
+    from edxlab.web.listing import SORTABLE
+
+    ranks = []
+    for column in SORTABLE:
+        for desc in (False, True):
+            order = frame.select(pl.arg_sort_by([column, "patient_id"], descending=[desc, False],
+                                                nulls_last=True)).to_series()
+            name = f"rank__{column}" + ("__desc" if desc else "")
+            ranks.append(order.arg_sort().cast(pl.UInt32).alias(name))
+    return frame.with_columns(ranks)
 
 
 def cord_lesions(mri: pl.DataFrame) -> pl.DataFrame:
