@@ -102,12 +102,18 @@ def export(
 
 @app.command()
 def demo(
-    out: str = typer.Option("edxlab-demo", "--out", help="Folder for the demo database."),
+    out: Path = typer.Option(Path("edxlab-demo"), "--out", help="Folder for the demo (dataset, database, findings, reports)."),
 ) -> None:
-    """Import the bundled example dataset into a fresh database and show what it holds."""
-    from edxlab.store.console import run_demo
+    """Reproduce He et al. 2022 end to end on a SYNTHETIC cohort: synthesize, import, interpret,
+    select the cohort, report, and compare with the published figures and the synthetic truth."""
+    from rich.console import Console
 
-    run_demo(out)
+    from edxlab.demo import print_demo, run_demo
+
+    console = Console()
+    with console.status("Building the demo") as status:
+        result = run_demo(out, progress=lambda text: status.update(text))
+    print_demo(result, console)
 
 
 

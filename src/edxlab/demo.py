@@ -30,8 +30,8 @@ HE2022_SETTINGS = CohortSettings(
 SHORT_LABELS = {
     "denervation": "EMG denervation",
     "ncs_abnormal": "Abnormal NCS",
-    "denervation_explained_by_ncs": "Denervation explained by NCS",
-    "ncs_abnormal_without_denervation": "Abnormal NCS, no denervation",
+    "denervation_explained_by_ncs": "Explained by NCS",
+    "ncs_abnormal_without_denervation": "Abn. NCS, no denerv.",
     "lmn_involvement": "LMN involvement",
     "mri_concordant": "MRI-concordant LMN",
 }
@@ -46,6 +46,7 @@ class DemoResult:
     n_included: int
     criteria_agreement: tuple[int, int]
     paths: dict[str, Path]
+    study_agreement: pl.DataFrame
 
 
 def measure_agreement(patient_findings: pl.DataFrame, truth: pl.DataFrame) -> dict[str, dict]:
@@ -78,13 +79,13 @@ def run_demo(out: Path, progress=None) -> DemoResult:
     """Build the whole demo in ``out`` (replacing a previous demo there)."""
     from edxlab import store
     from edxlab.cohort.command import reference_profiles
-    from edxlab.cohort.run import run_cohort, write_cohort_tables
+    from edxlab.cohort.run import csv_ready, run_cohort, write_cohort_tables
     from edxlab.interpret.pipeline import interpret_dataset
-    from edxlab.io import write_dataset
     from edxlab.io.findings_csv import write_findings_csv
     from edxlab.report.cohort_report import ReportOptions, mri_segment_spans, write_cohort_report
     from edxlab.report.study_report import write_study_reports
-    from edxlab.synth.generate import generate
+    from edxlab.synth import agreement as study_agreement
+    from edxlab.synth import generate, write_synthetic
 
     def step(text: str) -> None:
         if progress:
@@ -104,12 +105,9 @@ def run_demo(out: Path, progress=None) -> DemoResult:
 
     step("Synthesizing the he2022 cohort")
     synthetic = generate("he2022", seed=DEMO_SEED)
-    write_dataset(synthetic.dataset(), dataset_dir, "csv")
-    (dataset_dir / "README.txt").write_text(f"SYNTHETIC DATA: {SYNTHETIC_LABEL}.\n", "utf-8")
-    truth_path = out / "truth.csv"
-    from edxlab.cohort.run import csv_ready
-
-    csv_ready(synthetic.truth).write_csv(truth_path)
+    write_synthetic(synthetic, dataset_dir, "csv")
+    for name in ("truth.csv", "truth_patients.csv"):  # the truth stays beside the dataset, not in it
+        shutil.move(dataset_dir / name, out / name)
 
     step("Importing into a fresh DuckDB database")
     store.import_dataset(dataset_dir, db)
@@ -131,6 +129,7 @@ def run_demo(out: Path, progress=None) -> DemoResult:
     finally:
         con.close()
     paths = {p.stem: p for p in write_findings_csv(findings, out)}
+    paths["truth"] = out / "truth.csv"
     paths.update(write_cohort_tables(result, out))
 
     step("Writing the reports")
@@ -168,24 +167,36 @@ def run_demo(out: Path, progress=None) -> DemoResult:
     tp = synthetic.truth_patients.select("patient_id", pl.col("nmosd_criteria").alias("_t"), pl.col("mogad").alias("_tm"))
     crit = result.patient_findings.join(tp, on="patient_id", how="inner")
     crit_agree = int(((crit["nmosd_criteria"] == crit["_t"]) & (crit["mogad"] == crit["_tm"])).sum())
-    return DemoResult(out, rows, time.perf_counter() - t0, result.n_included, (crit_agree, crit.height), paths)
+    studies = study_agreement(synthetic.truth, findings.study_findings)
+    csv_ready(studies).write_csv(out / "agreement.csv")
+    paths["agreement"] = out / "agreement.csv"
+    return DemoResult(out, rows, time.perf_counter() - t0, result.n_included, (crit_agree, crit.height), paths, studies)
 
 
 def print_demo(result: DemoResult, console=None) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
-    t = Table(title=f"He et al. 2022 reproduced on SYNTHETIC data ({result.n_included} patients)", caption=f"SYNTHETIC DATA: {SYNTHETIC_LABEL}.")
+    t = Table(
+        title=f"He et al. 2022 reproduced on SYNTHETIC data ({result.n_included} patients)",
+        caption=f"SYNTHETIC DATA: {SYNTHETIC_LABEL}. Agreement: patients whose measure equals the synthetic truth.",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     t.add_column("Measure", no_wrap=True)
-    t.add_column("Published n/N (%)", justify="right", no_wrap=True)
-    t.add_column("edxlab n/N (%; 95% CI)", justify="right", no_wrap=True)
-    t.add_column("Truth n", justify="right")
-    t.add_column("Agreement", justify="right")
+    t.add_column("Published", justify="right", no_wrap=True)
+    t.add_column("edxlab (95% CI)", justify="right", no_wrap=True)
+    t.add_column("Truth", justify="right")
+    t.add_column("Agree", justify="right")
     for r in result.rows:
-        pct = 100 * r["agree"] / r["agree_N"] if r["agree_N"] else 0.0
-        t.add_row(r["label"], r["published"], r["edxlab"], str(r["truth_n"]), f"{r['agree']}/{r['agree_N']} ({pct:.0f}%)")
+        t.add_row(r["label"], r["published"], r["edxlab"], str(r["truth_n"]), f"{r['agree']}/{r['agree_N']}")
     console.print(t)
     a, n = result.criteria_agreement
     console.print(f"IPND 2015 / MOGAD 2023 classification agrees with the generator for {a}/{n} patients.")
+    flags = ", ".join(
+        f"{r['flag']} {r['agree']}/{r['n']}" for r in result.study_agreement.iter_rows(named=True)
+    )
+    console.print(f"Study-level agreement with the truth (all studies): {flags}.")
     console.print(f"Demo folder: {result.out} (dataset/, edxlab-demo.duckdb, *_findings.csv, cohort_summary.csv, reports/cohort_report.html). {result.seconds:.1f} s.")

@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "cohort"))
-from conftest import small_cohort  # noqa: E402
+from cohort_fixtures import small_cohort  # noqa: E402
 
 from edxlab.cohort.run import run_cohort, write_cohort_tables  # noqa: E402
 from edxlab.cohort.selection import CohortSettings  # noqa: E402

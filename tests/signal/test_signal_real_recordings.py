@@ -30,7 +30,7 @@ def test_als_biceps_has_large_muaps(analyses):
 
 def test_myopathy_muaps_are_polyphasic(analyses):
     s = analyses["myopathy"].summary
-    assert s["rules"] == ["myopathic_polyphasic"]
+    assert "myopathic_polyphasic" in s["rules"]
     assert s["measures"]["polyphasic_pct"] > 35
 
 

@@ -105,12 +105,18 @@ def interpret_dataset(ds, config: InterpretConfig | None = None) -> Findings:
                         nerve_findings=ncs.nerve_findings,
                         criteria=load_emg_criteria(config.emg_criteria))
     study_findings = study_findings_frame(ds, ncs, emg)
+    muscle_findings = emg.muscle_findings
+    if ds["signals"].height:  # raw needle EMG: measured results beside the examiner's grades
+        from edxlab.signal.analyze import analyze_signals
+        from edxlab.signal.findings import attach_measured
+
+        muscle_findings = attach_measured(muscle_findings, analyze_signals(ds))
     return Findings(
         nerve_findings=ncs.nerve_findings,
         study_findings=study_findings,
         lesions=ncs.lesions,
         ncs=ncs,
-        muscle_findings=emg.muscle_findings,
+        muscle_findings=muscle_findings,
         patient_findings=patient_findings_frame(emg, ds, study_findings),
     )
 

@@ -160,14 +160,12 @@ def study_context(ds: Dataset, findings: dict[str, pl.DataFrame], study_id: str,
     emg_rows = []
     mf = _rows(findings.get("muscle_findings"), study_id)
     source = mf if mf else emg_raw.to_dicts()
+    by_key = {(e["muscle"], e["side"], e.get("level")): e for e in emg_raw.to_dicts()}
     for r in source:
         raw = r
         if mf:
-            match = emg_raw.filter(
-                (pl.col("muscle") == r["muscle"]) & (pl.col("side") == r["side"])
-                & (pl.col("level").eq_missing(r.get("level")))
-            )
-            raw = {**(match.row(0, named=True) if match.height else {}), **{k: v for k, v in r.items() if v is not None}}
+            match = by_key.get((r["muscle"], r["side"], r.get("level")), {})
+            raw = {**match, **{k: v for k, v in r.items() if v is not None}}
         cells = []
         for col, _ in EMG_COLUMNS:
             v = raw.get(col)

@@ -48,6 +48,8 @@ MIN_RATE_HZ = 0.5
 MAX_CLUSTER_SPIKES = 2500
 #: alignment search (s) when matching a spike against a template or merging templates
 ALIGN_SEARCH_S = 0.001
+#: range (s) over which two overlapping discharges are resolved as a superposition
+SUPERPOSITION_S = 0.002
 #: width (s) of the moving average of abs(y) whose maximum aligns a spike
 ENVELOPE_S = 0.0004
 
@@ -231,6 +233,74 @@ def _refractory(times: np.ndarray, dist: np.ndarray, refractory: float) -> np.nd
     return keep
 
 
+def _batch_sq(X: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Squared distances of every template to every window position of each row of X: (n, P, K)."""
+    V = np.lib.stride_tricks.sliding_window_view(X, T.shape[1], axis=1)  # (n, P, Lw)
+    vv = np.einsum("npl,npl->np", V, V)
+    return np.maximum(vv[:, :, None] + (T * T).sum(1)[None, None, :] - 2.0 * (V @ T.T), 0.0)
+
+
+def _resolve_pairs(resid: np.ndarray, cand: np.ndarray, Tw: dict, limit: float, fs: float):
+    """Explain each unexplained spike as one or two (overlapping) templates, or leave it.
+
+    For each candidate, the few best single-template fits (template x shift within +/- the
+    superposition range) are subtracted and the best second template is fitted to the rest;
+    accepted when the final residual is within the noise allowance. Vectorized over candidates.
+    """
+    units = sorted(Tw)
+    empty = (np.zeros(0), np.zeros(0, np.int64), np.zeros(0))
+    if not units or len(cand) == 0:
+        return empty
+    T = np.array([Tw[u] for u in units])
+    K, Lw = T.shape
+    S = int(round(SUPERPOSITION_S * fs))
+    e_t = (T * T).sum(1)
+    tol = SHAPE_TOLERANCE**2
+    c0 = np.round(cand).astype(np.int64) - Lw // 2 - S
+    ok = (c0 >= 0) & (c0 + Lw + 2 * S <= len(resid))
+    c0 = c0[ok]
+    if len(c0) == 0:
+        return empty
+    X = resid[c0[:, None] + np.arange(Lw + 2 * S)[None, :]]
+    n, P = len(c0), 2 * S + 1
+    D1 = _batch_sq(X, T).reshape(n, P * K)
+    order = np.argsort(D1, axis=1)[:, :4]
+    best1 = order[:, 0]
+    d1 = D1[np.arange(n), best1]
+    i1, k1 = np.divmod(best1, K)
+    single = d1 < limit + tol * e_t[k1]
+    out_p = [c0[single] + i1[single] + Lw // 2]
+    out_u = [np.asarray(units)[k1[single]]]
+    out_d = [d1[single] / e_t[k1[single]]]
+    rest = np.nonzero(~single)[0]
+    if len(rest):
+        refr = int(REFRACTORY_S * fs)
+        best = np.full(len(rest), np.inf)
+        b1 = np.zeros((len(rest), 2), np.int64)
+        b2 = np.zeros((len(rest), 2), np.int64)
+        for r in range(order.shape[1]):
+            ia, ka = np.divmod(order[rest, r], K)
+            R = X[rest].copy()
+            idx = ia[:, None] + np.arange(Lw)[None, :]
+            R[np.arange(len(rest))[:, None], idx] -= T[ka]
+            D2 = _batch_sq(R, T).reshape(len(rest), P * K)
+            j = np.argmin(D2, axis=1)
+            d2 = D2[np.arange(len(rest)), j]
+            ib, kb = np.divmod(j, K)
+            d2 = np.where((kb == ka) & (np.abs(ib - ia) < refr), np.inf, d2)
+            better = d2 < best
+            best[better] = d2[better]
+            b1[better] = np.c_[ia, ka][better]
+            b2[better] = np.c_[ib, kb][better]
+        acc = best < limit + tol * (e_t[b1[:, 1]] + e_t[b2[:, 1]])
+        for bb in (b1, b2):
+            out_p.append(c0[rest][acc] + bb[acc, 0] + Lw // 2)
+            out_u.append(np.asarray(units)[bb[acc, 1]])
+            out_d.append(best[acc] / e_t[bb[acc, 1]])
+    return (np.concatenate(out_p).astype(float), np.concatenate(out_u).astype(np.int64),
+            np.concatenate(out_d))
+
+
 def decompose(
     x: np.ndarray, fs: float, y: np.ndarray | None = None, min_discharges: int | None = None,
     threshold_factor: float = 4.0,
@@ -277,34 +347,46 @@ def decompose(
     disc_unit: list[np.ndarray] = []
     disc_dist: list[np.ndarray] = []
     cand = pos
-    # full templates for subtraction are refined after each pass
-    for _pass in range(3):
+    Tw: dict[int, np.ndarray] = {}
+    for _pass in range(4):
         if len(cand) == 0:
             break
-        Xs = _windows(resid, cand, half + search)
-        k, s, d = _match(Xs, T, search)
-        tm_energy = (T * T).sum(1)[k]
-        ok = d < match_limit + SHAPE_TOLERANCE**2 * tm_energy
-        # the template must explain most of the window's energy
-        ok &= d < 0.5 * (Xs[:, search:search + L] ** 2).sum(1) + match_limit
-        p_ok = cand[ok] + s[ok]
-        disc_pos.append(p_ok)
-        disc_unit.append(k[ok])
-        disc_dist.append(d[ok] / np.maximum(tm_energy[ok], 1e-9))
+        if _pass < 3:
+            Xs = _windows(resid, cand, half + search)
+            k, s, d = _match(Xs, T, search)
+            tm_energy = (T * T).sum(1)[k]
+            ok = d < match_limit + SHAPE_TOLERANCE**2 * tm_energy
+            # the template must explain most of the window's energy
+            ok &= d < 0.5 * (Xs[:, search:search + L] ** 2).sum(1) + match_limit
+            disc_pos.append(cand[ok] + s[ok])
+            disc_unit.append(k[ok])
+            disc_dist.append(d[ok] / np.maximum(tm_energy[ok], 1e-9))
+        else:
+            # superpositions: spikes no single template explains, resolved as two templates
+            p2, u2, d2 = _resolve_pairs(resid, cand, Tw, match_limit * (2 * thalf + 1) / L, fs)
+            disc_pos.append(p2)
+            disc_unit.append(u2)
+            disc_dist.append(d2)
         # subtract accepted discharges using wide templates estimated from the original signal
         allp = np.concatenate(disc_pos)
         allu = np.concatenate(disc_unit)
+        if len(allp) == 0:
+            break
         W = _windows(y, allp, thalf)
         resid = y.copy()
         offs = np.arange(-thalf, thalf + 1)
         for u in np.unique(allu):
             mu = allu == u
             wt = np.median(W[mu], axis=0)
+            Tw[int(u)] = wt
             p = allp[mu]
-            i0 = np.round(p).astype(np.int64)
+            i0 = np.floor(p).astype(np.int64)
+            f = (p - i0)[:, None]
+            # fractional placement by linear interpolation of the template
+            wt_s = (1 - f) * wt[None, :] + f * np.concatenate(([wt[0]], wt[:-1]))[None, :]
             idx = i0[:, None] + offs[None, :]
             valid = (idx >= 0) & (idx < len(y))
-            np.subtract.at(resid, idx[valid], np.broadcast_to(wt, idx.shape)[valid])
+            np.subtract.at(resid, idx[valid], wt_s[valid])
         newp = _peaks(resid, thr, fs)
         if len(newp) == 0:
             break

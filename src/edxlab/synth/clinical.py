@@ -60,6 +60,7 @@ def _comorbidities(lat: Latent, rng: np.random.Generator) -> np.ndarray:
     P = lat.n_patients
     other = np.asarray(OTHER_NEUROPATHY_CAUSES)[rng.integers(0, len(OTHER_NEUROPATHY_CAUSES), P)]
     cause = np.where((lat.pn > 0) & ~lat.diabetes, other, "")
+    cause = np.where(lat.pn == 3, "other", cause)  # CIDP
     cause = np.where((cause == "") & (rng.random(P) < 0.04), "hypothyroidism", cause)
     sep = np.where(lat.diabetes & (cause != ""), ";", "")
     return np.char.add(np.char.add(np.where(lat.diabetes, "diabetes", ""), sep), cause)

@@ -45,6 +45,7 @@ def healthy(
     n_groups: int,
     physiological_floor: float = 0.0,
     safe_limit: np.ndarray | None = None,
+    jitter: tuple[float, float] = None,
 ) -> np.ndarray:
     """Healthy values on the normal side of ``limit`` (``kind`` 'uln' or 'lln').
 
@@ -57,7 +58,8 @@ def healthy(
     limit = np.broadcast_to(np.asarray(limit, dtype=float), (n,))
     z = rng.standard_normal(n_groups)[group]
     border = (rng.random(n_groups) < BORDERLINE_RATE)[group]
-    jitter = np.clip(np.exp(rng.normal(0.0, 0.05, n)), *SIDE_JITTER)
+    lo_j, hi_j = jitter or SIDE_JITTER
+    jitter = np.clip(np.exp(rng.normal(0.0, (hi_j - lo_j) / 5, n)), lo_j, hi_j)
     if kind == "uln":
         hi = limit * SAFE_ULN if safe_limit is None else np.broadcast_to(safe_limit, (n,))
         lo = np.minimum(np.maximum(mean - 3 * sd, physiological_floor), hi * 0.7)

@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# polyneuropathy codes (pn): none; length-dependent axonal (NCS only); axonal with denervation
+# of the intrinsic foot muscles; demyelinating (CIDP-like, uniform slowing)
+PN_NONE, PN_AXONAL, PN_AXONAL_SEVERE, PN_DEMYELINATING = 0, 1, 2, 3
+PN_NAMES = ("none", "axonal", "axonal", "demyelinating")
 KINDS: tuple[str, ...] = ("aqp4_positive", "aqp4_negative", "aqp4_unknown", "mogad", "not_met")
 SIDES: tuple[str, str] = ("L", "R")
 
@@ -66,7 +70,7 @@ class Latent:
     ah_mask: np.ndarray  # (P, 2) int64, anterior horn damage from the myelitis attack
     cts: np.ndarray  # (P, 2) int8
     une: np.ndarray  # (P, 2) int8
-    pn: np.ndarray  # (P,) int8, length-dependent axonal polyneuropathy
+    pn: np.ndarray  # (P,) int8, polyneuropathy code (PN_*)
     # --- studies (length S)
     study_id: np.ndarray
     study_patient: np.ndarray  # index into patients

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from edxlab.synth.draw import SAFE_LLN, abnormal, healthy
-from edxlab.synth.latent import SIDES, Latent
+from edxlab.synth.latent import PN_AXONAL, PN_AXONAL_SEVERE, PN_DEMYELINATING, SIDES, Latent
 from edxlab.synth.protocol import Protocol
 from edxlab.synth.profile import engine_distance, engine_limits
 from edxlab.synth.tables import labels, limit_value, normal_params
@@ -91,6 +91,7 @@ class _Ctx:
         self.sex = lat.sex[self.pat]
         self.height = lat.height[self.pat]
         self.S = lat.n_studies
+        self.demyelinating = lat.pn[self.pat] == PN_DEMYELINATING
 
     def pairs(self, flag: np.ndarray):
         study, side = np.nonzero(flag)
@@ -147,6 +148,14 @@ def _motor(ctx: _Ctx, rows: _Rows, nerve: str, record: str, flag, distal_site: s
         v["cv"][1] = np.maximum(v["cv"][1], elbow_lln * SAFE_LLN)
     if modify is not None:
         modify(v, study, side)
+    demy = ctx.demyelinating[study]
+    if demy.any():  # uniform slowing in the demyelinating range (EFNS/PNS 2010: CV < 70% LLN,
+        # DL > 150% ULN) along the whole nerve, without focal slowing or block
+        f = rng.uniform(0.5, 0.65, n)
+        for k in range(len(v["cv"])):
+            v["cv"][k] = np.where(demy, cv_lln * f * rng.uniform(0.97, 1.03, n), v["cv"][k])
+        uln, _ = ctx.limit(nerve, "motor", "latency_ms", study, record)
+        v["lat"] = np.where(demy, abnormal(rng, uln, 1.55, 1.9, n), v["lat"])
     dist = np.full(n, dist_mm)
     rows.add(study, nerve, "motor", side, distal_site, record, v["lat"], v["amp"], v["nr"], dist,
              np.full(n, np.nan))
@@ -182,6 +191,12 @@ def _sensory(ctx: _Ctx, rows: _Rows, nerve: str, stim: str, record: str, flag, d
     v["lat"] = np.minimum(v["lat"], dist_mm / (cv_lln * 1.015) / SENSORY_ONSET_RATIO)
     if modify is not None:
         modify(v, study, side)
+    demy = ctx.demyelinating[study] & (nerve in ("median", "ulnar"))  # sural sparing
+    if demy.any():
+        lln, _ = ctx.limit(nerve, "sensory", "amplitude", study, record)
+        v["amp"] = np.where(demy, abnormal(ctx.rng, lln, 0.3, 0.7, n), v["amp"])
+        v["lat"] = np.where(demy, abnormal(ctx.rng, lat_uln, 1.1, 1.3, n), v["lat"])
+        v["nr"] = v["nr"] | (demy & (ctx.rng.random(n) < 0.3))
     lat = np.round(v["lat"], 2)
     cv = np.round(dist_mm / (lat * SENSORY_ONSET_RATIO), 1)
     rows.add(study, nerve, "sensory", side, stim, record, lat, v["amp"], v["nr"], np.full(n, dist_mm), cv)
@@ -202,7 +217,8 @@ def nerve_conduction(lat: Latent, prot: Protocol, rng: np.random.Generator) -> p
         uln, _ = ctx.limit("median", "motor", "latency_ms", study)
         lln, _ = ctx.limit("median", "motor", "amplitude", study)
         n = len(study)
-        v["lat"] = np.where(s == 1, abnormal(rng, uln, 1.15, 1.45, n), v["lat"])
+        moderate = (s == 1) & (rng.random(n) < 0.7)  # else mild: sensory latency only
+        v["lat"] = np.where(moderate, abnormal(rng, uln, 1.15, 1.45, n), v["lat"])
         v["lat"] = np.where(s == 2, abnormal(rng, uln, 1.45, 1.9, n), v["lat"])
         v["amp"] = np.where(s == 2, abnormal(rng, lln, 0.3, 0.8, n), v["amp"])
 
@@ -270,8 +286,11 @@ def nerve_conduction(lat: Latent, prot: Protocol, rng: np.random.Generator) -> p
             s = pn[study]
             lln, _ = ctx.limit(nerve, "sensory", "amplitude", study)
             n = len(study)
-            v["amp"] = np.where(s > 0, abnormal(rng, lln, 0.2, 0.7, n), v["amp"])
-            v["nr"] = (s == 2) | ((s == 1) & (rng.random(n) < p_nr))
+            axonal = (s == PN_AXONAL) | (s == PN_AXONAL_SEVERE)
+            v["amp"] = np.where(axonal, abnormal(rng, lln, 0.2, 0.7, n), v["amp"])
+            v["nr"] = (s == PN_AXONAL_SEVERE) | ((s == PN_AXONAL) & (rng.random(n) < p_nr))
+            if nerve == "sural":  # absent sural SNAP is normal from 75 y (Tavee 2014)
+                v["nr"] |= (s == 0) & (ctx.age[study] >= 75) & (rng.random(n) < 0.3)
         return modify
 
     _sensory(ctx, rows, "sural", "calf", "lateral_malleolus", prot.leg_ncs, 140, leg_sensory("sural", 0.4))
@@ -310,6 +329,9 @@ def fwaves(lat: Latent, prot: Protocol, rng: np.random.Generator) -> pl.DataFram
             continue
         scale = ctx.height[study] / 170.0  # F-wave latency grows with limb length
         latency = ctx.healthy(nerve, "fwave", "min_latency_ms", study, scale=scale)
+        uln, _ = ctx.limit(nerve, "fwave", "min_latency_ms", study)
+        demy = ctx.demyelinating[study]
+        latency = np.where(demy, abnormal(rng, uln, 1.35, 1.6, len(study)), latency)
         pm, psd = normal_params(nerve, "fwave", "persistence_pct", ctx.age[study], ctx.sex[study])
         persistence = np.clip(np.round(rng.normal(pm, psd)), 55, 100)
         parts.append(
@@ -341,10 +363,19 @@ def blink(lat: Latent, prot: Protocol, rng: np.random.Generator) -> pl.DataFrame
     affected_here = lat.facial[study, side] > 0
     affected_other = lat.facial[study, 1 - side] > 0
     absent = rng.random(n) < 0.6
+    # healthy responses respect the side-difference limits (Kimura [R]): R1 within 1.2 ms
+    # between sides, R2 ipsilateral vs contralateral within 5 ms, R2 between sides within 7 ms
+    tight = (0.975, 1.025)
+    healthy_values = {
+        "r1_ms": ctx.healthy("facial", "blink", "r1_ms", study, jitter=tight),
+        "r2_ipsi_ms": ctx.healthy("facial", "blink", "r2_ipsi_ms", study, jitter=tight),
+    }
+    r2c_uln, _ = ctx.limit("facial", "blink", "r2_contra_ms", study)
+    healthy_values["r2_contra_ms"] = np.minimum(healthy_values["r2_ipsi_ms"] + rng.uniform(-1.5, 2.5, n),
+                                                r2c_uln * 0.93)
     for col, hit in (("r1_ms", affected_here), ("r2_ipsi_ms", affected_here), ("r2_contra_ms", affected_other)):
         limit, _ = ctx.limit("facial", "blink", col, study)
-        value = ctx.healthy("facial", "blink", col, study)
-        value = np.where(hit, abnormal(rng, limit, 1.12, 1.3, n), value)
+        value = np.where(hit, abnormal(rng, limit, 1.12, 1.3, n), healthy_values[col])
         nr = hit & absent
         out[col] = np.where(nr, np.nan, np.round(value, 1))
         out[f"{col}_nr"] = nr

@@ -125,6 +125,7 @@ def registry(n_patients: int, seed: int) -> Latent:
     cts = sided(np.where(diabetes, 0.12, 0.06), 0.4, 0.3)
     une = sided(np.full(P, 0.04), 0.0, 0.3)
     pn = np.where(rng.random(P) < np.where(diabetes, 0.6, 0.015), np.where(rng.random(P) < 0.35, 2, 1), 0)
+    pn = np.where((pn == 0) & (rng.random(P) < 0.006), 3, pn)  # coexisting CIDP (demyelinating)
 
     # studies
     n_st = 1 + (rng.random(P) > 0.6) + (rng.random(P) > 0.9)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edxlab.synth.latent import PHASE_NONE, Latent
+from edxlab.synth.latent import PHASE_NONE, PN_DEMYELINATING, Latent
 from edxlab.synth.tables import SEGMENT_INDEX, segment_mask
 
 CERVICAL = segment_mask(["C5", "C6", "C7", "C8", "T1"])
@@ -93,7 +93,7 @@ def plan(lat: Latent, rng: np.random.Generator) -> Protocol:
     if lat.leg_emg is not None:
         leg_emg |= lat.leg_emg & emg
     thoracic_emg = emg & thor
-    foot_emg = leg_emg & ((pn[:, None] > 0) | (r() < 0.15))
+    foot_emg = leg_emg & (np.isin(pn, (1, 2))[:, None] | (r() < 0.15))
     adm_emg = arm_emg & ((une > 0) | (r() < 0.2))
     iliopsoas_emg = leg_emg & (((damage & segment_mask(["L2"])) != 0) | (r() < 0.3))
     face_emg = emg & (lat.facial == 2)
@@ -101,6 +101,9 @@ def plan(lat: Latent, rng: np.random.Generator) -> Protocol:
 
     arm_ncs = ncs & (arm_emg | (cts > 0) | (une > 0) | (r() < 0.6))
     leg_ncs = ncs & (leg_emg | (pn[:, None] > 0) | (r() < 0.6))
+    demy = (pn == PN_DEMYELINATING)[:, None] & ncs  # a demyelinating polyneuropathy: 4 limbs
+    arm_ncs |= demy
+    leg_ncs |= demy
     nothing = lat.has_ncs & ~(arm_ncs.any(axis=1) | leg_ncs.any(axis=1))
     arm_ncs[nothing, 0] = True
     arm_ncs[nothing, 1] = True
@@ -113,9 +116,9 @@ def plan(lat: Latent, rng: np.random.Generator) -> Protocol:
         superficial_peroneal=leg_ncs & ((pn[:, None] > 0) | (r() < 0.5)),
         ulnar_above_elbow=arm_ncs & ((une > 0) | (r() < 0.85)),
         peroneal_above_fibular_head=leg_ncs & (r() < 0.6),
-        f_median=arm_ncs & (r() < 0.8),
-        f_ulnar=arm_ncs & (r() < 0.8),
-        f_tibial=leg_ncs & (r() < 0.8),
+        f_median=arm_ncs & ((r() < 0.8) | demy),
+        f_ulnar=arm_ncs & ((r() < 0.8) | demy),
+        f_tibial=leg_ncs & ((r() < 0.8) | demy),
         f_peroneal=leg_ncs & (r() < 0.3) & (pn[:, None] == 0),
         arm_emg=arm_emg,
         leg_emg=leg_emg,

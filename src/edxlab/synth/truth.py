@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from edxlab.synth.latent import KINDS, Latent
+from edxlab.synth.latent import KINDS, PN_NAMES, Latent
 from edxlab.synth.tables import SEGMENTS, lesion_segment_mask, mask_lists
 
 MRI_MARGIN = 1  # segments either side of the mapped MRI lesion (edx_reference.md 5.4)
@@ -130,7 +130,7 @@ def study_truth(lat: Latent, muscle_truth: pl.DataFrame, has_mri: np.ndarray) ->
             "patient_id": lat.patient_id[pat],
             "study_date": lat.study_date,
             "ncs_abnormal": ncs_abnormal,
-            "polyneuropathy": np.where(pn > 0, "axonal", "none"),
+            "polyneuropathy": np.asarray(PN_NAMES)[pn],
             "mononeuropathies": mono,
             "cranial_neuropathies": cranial,
             "active_denervation": active,
