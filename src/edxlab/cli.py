@@ -128,12 +128,14 @@ def interpret(
     profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: a name (see --list-profiles) or a lab's own .csv/.toml file."),
     criteria: str | None = typer.Option(None, "--criteria", help="Demyelination criteria set: aan_1991, efns_pns_2010 (default), ean_pns_2021."),
     temperature_correction: bool = typer.Option(False, "--temperature-correction", help="Correct latencies and velocities of cold limbs instead of leaving them uninterpreted."),
+    emg_criteria: Path | None = typer.Option(None, "--emg-criteria", help="TOML file overriding needle EMG criteria (sections of reference/emg_criteria.toml), e.g. [active] fasciculations_count = true (Awaji)."),
 ) -> None:
     """Interpret nerve conductions (and needle EMG): findings a neurophysiologist would sign."""
     from edxlab.interpret_run import run_interpret
 
     for path in run_interpret(dataset, out, db=db, profile=profile, criteria=criteria,
-                              temperature_correction=temperature_correction):
+                              temperature_correction=temperature_correction,
+                              emg_criteria=emg_criteria):
         typer.echo(f"Wrote {path}")
 
 

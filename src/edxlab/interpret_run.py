@@ -9,7 +9,7 @@ from edxlab.errors import InputError
 
 
 def interpret_config(profile: str | None = None, criteria: str | None = None,
-                     temperature_correction: bool = False):
+                     temperature_correction: bool = False, emg_criteria: Path | None = None):
     """Build an InterpretConfig from command-line style options (a profile may be a file)."""
     from edxlab.interpret.config import InterpretConfig
     from edxlab.reference.ncs_criteria import criteria_set
@@ -24,19 +24,29 @@ def interpret_config(profile: str | None = None, criteria: str | None = None,
             get_profile(profile)
     if criteria is not None:
         criteria_set(criteria)
+    emg_overrides = None
+    if emg_criteria is not None:
+        import tomllib
+
+        from edxlab.reference.emg_criteria import load_emg_criteria_file
+
+        load_emg_criteria_file(emg_criteria)  # validates, with the file named in errors
+        emg_overrides = tomllib.loads(Path(emg_criteria).read_text("utf-8"))
+        emg_overrides.pop("version", None)
     return InterpretConfig(profile=profile, override_profile=profile is not None,
                            criteria=criteria, temperature_correction=temperature_correction,
-                           extra_profiles=extra)
+                           extra_profiles=extra, emg_criteria=emg_overrides)
 
 
 def run_interpret(dataset: Path | None, out: Path, db: Path | None = None,
                   profile: str | None = None, criteria: str | None = None,
-                  temperature_correction: bool = False) -> list[Path]:
+                  temperature_correction: bool = False,
+                  emg_criteria: Path | None = None) -> list[Path]:
     """Interpret a dataset (file/folder or project database) and write the findings CSVs."""
     from edxlab.interpret.pipeline import interpret_dataset
     from edxlab.io.findings_csv import write_findings_csv
 
-    config = interpret_config(profile, criteria, temperature_correction)
+    config = interpret_config(profile, criteria, temperature_correction, emg_criteria)
     if (dataset is None) == (db is None):
         raise InputError("Give either a dataset (folder, .xlsx or .json) or --db FILE, not both.")
     if db is not None:
@@ -49,7 +59,11 @@ def run_interpret(dataset: Path | None, out: Path, db: Path | None = None,
         try:
             ds = store.load_dataset(con)
             findings = interpret_dataset(ds, config)
-            store.write_findings(con, findings)
+            for name in ("nerve_findings", "study_findings", "muscle_findings",
+                         "patient_findings", "lesions"):
+                frame = getattr(findings, name, None)
+                if frame is not None:
+                    store.write_findings(con, name, frame)
         finally:
             con.close()
     else:

@@ -14,6 +14,7 @@ import polars as pl
 from edxlab.interpret.config import InterpretConfig
 from edxlab.interpret.ncs_diagnoses import (
     LESION_SCHEMA,
+    WORK_LESION_SCHEMA,
     _lesion,
     _worst,
     carpal_tunnel,
@@ -26,6 +27,7 @@ from edxlab.interpret.ncs_limits import (
     NERVE_KEY,
     measure_limits,
     ncs_segments,
+    nerve_codes,
     nerve_table,
     study_covariates,
 )
@@ -100,18 +102,23 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     set_name, cset = _set(config)
     crit = ncs_criteria()
     cov = study_covariates(ds, config)
-    rows = ncs_segments(ds["ncs"])
-    m = measure_phrases(measure_limits(ds, cov, config, rows))
+    codes = nerve_codes(ds["ncs"], ds["fwaves"])
+    rows = ncs_segments(ds["ncs"], cov, codes)
+    m = measure_phrases(measure_limits(ds, cov, config, rows, codes))
     segs = segment_findings(rows, m, cset, set_name)
     w = nerve_patterns(m, segs, rows, cset, set_name)
+    # study keys as integers from here on (``sidx`` in the study_id column); mapped back below
+    ids = cov.select("sidx", "study_id")
+    w = w.with_columns(_study=pl.col("study_id"), study_id=pl.col("sidx"))
+    segs_w = segs.with_columns(study_id=pl.col("nid") // 4096)
     nt = nerve_table().select("nerve", "parent", "distal_site")
     # sorted once: every aggregation below keeps this order, so texts are deterministic
     w = w.join(nt.select("nerve", "parent"), on="nerve", how="left").with_columns(
-        pl.col("parent").fill_null(pl.col("nerve"))).sort(NERVE_KEY)
+        pl.col("parent").fill_null(pl.col("nerve"))).sort("nid")
 
     # focal lesions localized by the data
     cts = carpal_tunnel(w)
-    segmono = segment_mononeuropathies(w, segs)
+    segmono = segment_mononeuropathies(w, segs_w)
     entrap = pl.DataFrame({"nerve": [n for n, _ in ENTRAPMENT_SITES],
                            "site": [s for _, s in ENTRAPMENT_SITES], "_entrap": True})
     localized = pl.concat([cts, segmono]).join(entrap, on=["nerve", "site"], how="left").with_columns(
@@ -133,7 +140,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pl.len().alias("n_sensory"), pl.col("abnormal").any().alias("sensory_abnormal"))
     w = w.join(sens, on="study_id", how="left").join(
         localized_keys.with_columns(_loc=pl.lit(True)), on=["study_id", "parent", "side"],
-        how="left").sort(NERVE_KEY)
+        how="left").sort("nid")
     sensory_normal = (pl.col("n_sensory").fill_null(0) > 0) & ~pl.col("sensory_abnormal").fill_null(False)
     w = w.with_columns(
         preganglionic=(
@@ -141,7 +148,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
             & pl.col("pattern").is_in(["axonal", "absent", "slowing"]) & pl.col("_loc").is_null()
         ),
     )
-    mo = w.filter(pl.col("preganglionic")).sort(NERVE_KEY).group_by("study_id").agg(
+    mo = w.filter(pl.col("preganglionic")).sort("nid").group_by("study_id").agg(
         pl.len().alias("n_pg"),
         pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
                        pl.col("nerve").str.replace_all("_", " ")]).alias("pg_nerves"),
@@ -169,7 +176,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .join(nerve_severity(w), on=["study_id", "parent", "side"], how="left")
         .with_columns(sev=pl.col("nerve_severity").fill_null("mild"))
     )
-    nl = cand.sort(NERVE_KEY).group_by("study_id", "parent", "side").agg(
+    nl = cand.sort("nid").group_by("study_id", "parent", "side").agg(
         (pl.col("axon") & (pl.col("modality") == "motor")).any().alias("mot"),
         (pl.col("axon") & (pl.col("modality") != "motor")).any().alias("sen"),
         pl.col("sens_marked").any().alias("marked"),
@@ -202,18 +209,18 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     ).select(list(LESION_SCHEMA))
 
     cranial, blink = cranial_neuropathies(w)
-    lesions = pl.concat([pn_lesions, monos, cranial]).cast(LESION_SCHEMA).sort(
+    lesions = pl.concat([pn_lesions, monos, cranial]).cast(WORK_LESION_SCHEMA).sort(
         "study_id", "kind", "nerve", "side")
 
     # study-level frame
-    studies = cov.select("study_id")
+    studies = cov.select(study_id=pl.col("sidx"))
     has_ncs = w.group_by("study_id").agg(pl.lit(True).alias("has_ncs"))
     abn = w.group_by("study_id").agg(
         (pl.col("abnormal") & ~pl.col("preganglionic")).any().alias("abn_measure"),
         pl.col("evidence").filter(pl.col("abnormal") & ~pl.col("preganglionic")
                                   & pl.col("_loc").is_null()).alias("abn_evidence"),
     )
-    cold = w.filter(pl.col("cold_uninterpreted")).sort(NERVE_KEY).group_by("study_id").agg(
+    cold = w.filter(pl.col("cold_uninterpreted")).sort("nid").group_by("study_id").agg(
         pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
                        pl.col("nerve").str.replace_all("_", " "), pl.lit(" "), pl.col("modality")])
         .unique(maintain_order=True).alias("cold_nerves"))
@@ -226,7 +233,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .alias("cranial_neuropathies"))
     n_les = lesions.group_by("study_id").agg(pl.len().alias("n_lesions"))
     # the summary mentions a technique difference where it matters: an abnormal distal latency
-    tech = w.filter(pl.col("distance_flag") & pl.col("distal_latency_abnormal")).sort(NERVE_KEY).group_by("study_id").agg(
+    tech = w.filter(pl.col("distance_flag") & pl.col("distal_latency_abnormal")).sort("nid").group_by("study_id").agg(
         pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
                        pl.col("nerve").str.replace_all("_", " "), pl.lit(" "), pl.col("modality"),
                        pl.lit(" ("), pl.col("distance_mm").round(0).cast(pl.Int64).cast(pl.String),
@@ -303,10 +310,15 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
                                       pl.col("demy_td").any().alias("pn_td")),
            on="study_id", how="left")
     text = summaries(studies, lesions.join(pn_info, on="study_id", how="left"), extras)
-    study_ncs = s.join(text, on="study_id", how="left").select(list(STUDY_NCS_SCHEMA)).cast(
-        STUDY_NCS_SCHEMA)
+    study_ncs = (s.join(text, on="study_id", how="left").rename({"study_id": "sidx"})
+                 .join(ids, on="sidx", how="left", maintain_order="left").drop("sidx")
+                 .select(list(STUDY_NCS_SCHEMA)).cast(STUDY_NCS_SCHEMA))
+    lesions = (lesions.rename({"study_id": "sidx"})
+               .join(ids, on="sidx", how="left", maintain_order="left").drop("sidx")
+               .select(list(LESION_SCHEMA)).cast(LESION_SCHEMA))
+    w = w.with_columns(study_id=pl.col("_study"))
 
-    nf = w.with_columns(pl.col("demyelinating_features").list.join(";")).select(
-        NERVE_FINDINGS_COLUMNS).sort(NERVE_KEY)
+    nf = w.select(
+        "nid", *NERVE_FINDINGS_COLUMNS).sort("nid").drop("nid")
     return NcsFindings(nerve_findings=nf, study_ncs=study_ncs, lesions=lesions, segments=segs,
                        measures=m)

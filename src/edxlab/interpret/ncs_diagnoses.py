@@ -38,6 +38,11 @@ SIDES = ("L", "R")
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 
 
+# inside the interpretation studies are keyed by their integer index (``sidx``, held in the
+# ``study_id`` column for speed); ``interpret_ncs`` maps them back to the identifiers
+WORK_LESION_SCHEMA = dict(LESION_SCHEMA, study_id=pl.Int64)
+
+
 def _empty_lesions() -> pl.DataFrame:
     return pl.DataFrame(schema=LESION_SCHEMA)
 
@@ -61,7 +66,8 @@ def _worst(col: str = "severity") -> pl.Expr:
 
 
 def _lesion(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    return frame.with_columns(kind=pl.lit(kind)).select(list(LESION_SCHEMA)).cast(LESION_SCHEMA)
+    return frame.with_columns(kind=pl.lit(kind)).select(list(LESION_SCHEMA)).cast(
+        WORK_LESION_SCHEMA)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -162,15 +168,15 @@ def segment_mononeuropathies(w: pl.DataFrame, segs: pl.DataFrame) -> pl.DataFram
     foc = segs.filter(pl.col("focal"))
     sev = nerve_severity(w).rename({"parent": "nerve"})
     d = (
-        foc.join(sev, on=["study_id", "nerve", "side"], how="left").sort([*NERVE_KEY, "seg"])
+        foc.join(sev, on=["study_id", "nerve", "side"], how="left").sort(["nid", "seg"])
         .with_columns(sev=pl.when((pl.col("nerve_severity").fill_null("mild") == "mild")
                                   & (pl.col("drop_pct") >= 50).fill_null(False))
                       .then(pl.lit("moderate")).otherwise(pl.col("nerve_severity").fill_null("mild")))
         .group_by("study_id", "nerve", "side", "segment_site")
         .agg(
             _worst("sev").alias("severity"),
-            pl.col("rule_ids").list.explode(keep_nulls=False, empty_as_null=False).unique()
-            .sort().str.join(";").alias("rule_ids"),
+            pl.col("rule_ids").str.join(";").str.split(";").list.unique().list.sort()
+            .list.join(";").alias("rule_ids"),
             pl.col("evidence").str.join("; ").alias("evidence"),
         )
         .with_columns(site=pl.col("segment_site"), length_dependent=pl.lit(None, pl.Boolean))
@@ -313,7 +319,7 @@ def _demyelinating_met(w: pl.DataFrame, cset: dict) -> pl.DataFrame:
         (pl.col("demy_f") | pl.col("demy_f_absent")).sum().alias("n_f"),
         pl.col("demy_f_absent").sum().alias("n_f_absent"),
         pl.concat_str([pl.col("nerve"), pl.lit(" "), pl.col("side"), pl.lit(": "),
-                       pl.col("demyelinating_features").list.join(", ")])
+                       pl.col("demyelinating_features").str.replace_all(";", ", ")])
         .filter(pl.col("n_demyelinating") > 0).str.join("; ").alias("demy_evidence"),
     )
     if rule == "aan_3_of_4":
@@ -343,7 +349,7 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
           .join(excluded.select("study_id", "parent", "side").unique()
                 .with_columns(_exc=pl.lit(True)), on=["study_id", "parent", "side"], how="left")
           .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null())
-          .sort(NERVE_KEY))
+          .sort("nid"))
     req = dsp["required_nerve"]
     per = nw.group_by("study_id").agg(
         pl.col("parent").filter(pl.col("gen")).n_unique().alias("n_nerves"),

@@ -20,6 +20,34 @@ from edxlab.reference.ncs_criteria import ncs_criteria
 from edxlab.reference.profiles import default_profile_name, profiles_frame
 
 NERVE_KEY = ["study_id", "nerve", "modality", "side"]
+MODALITY_CODES = {"motor": 0, "sensory": 1, "mixed": 2, "reflex": 3}
+
+
+def nerve_codes(*frames: pl.DataFrame) -> dict[str, int]:
+    """Integer code of every nerve (reference table first, then any other nerve in the data)."""
+    names = list(nerve_table()["nerve"])
+    seen = set(names)
+    for f in frames:
+        if "nerve" in f.columns:
+            for n in f["nerve"].unique().drop_nulls().sort().to_list():
+                if n not in seen:
+                    names.append(n)
+                    seen.add(n)
+    return {n: i for i, n in enumerate(names)}
+
+
+def with_nid(frame: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> pl.DataFrame:
+    """Add ``sidx`` (study index) and ``nid``: one integer per nerve study (study, nerve,
+    modality, side), ordered like the studies, then the nerve table. Rows of unknown studies
+    are dropped."""
+    return frame.join(cov.select("study_id", "sidx"), on="study_id", how="inner").with_columns(
+        nid=pl.col("sidx") * 4096
+        + pl.col("nerve").replace_strict(codes, return_dtype=pl.Int64) * 8
+        + pl.col("modality").replace_strict(MODALITY_CODES, default=3, return_dtype=pl.Int64) * 2
+        + (pl.col("side") == "R").cast(pl.Int64)
+    )
+
+
 LATENCY_MEASURES = ("distal_latency", "fwave_latency", "r1", "r2_ipsi", "r2_contra")
 TEMP_SENSITIVE = ("distal_latency", "cv", "fwave_latency")
 
@@ -28,6 +56,8 @@ MEASURE_SCHEMA: dict[str, pl.DataType] = {
     "nerve": pl.String,
     "modality": pl.String,
     "side": pl.String,
+    "nid": pl.Int64,
+    "sidx": pl.Int64,
     "record_site": pl.String,
     "measure": pl.String,
     "seg": pl.Int64,
@@ -93,35 +123,52 @@ def study_covariates(ds, config: InterpretConfig) -> pl.DataFrame:
             "temp_lower_c",
             prof.alias("profile"),
         )
+        .with_row_index("sidx")
+        .with_columns(pl.col("sidx").cast(pl.Int64))
     )
 
 
-def ncs_segments(ncs: pl.DataFrame) -> pl.DataFrame:
+def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> pl.DataFrame:
     """Order each nerve study's stimulation sites distal -> proximal and derive its segments.
 
     Returns one row per response with ``rank`` (0 = distal) and, for proximal rows, the segment
     from the next more distal site: segment CV (machine value, else distance / latency
     difference), amplitude/area drop % and duration increase %, segment site code, entrapment
-    and conduction-block exclusion flags.
+    and conduction-block exclusion flags. Rows are sorted by (nid, order), so neighbours within a
+    nerve study are found by shifting (no per-group work).
     """
     order = site_order()
     seg = segment_table()
     df = (
-        ncs.join(order, on="stim_site", how="left")
+        with_nid(ncs, cov, codes)
+        .join(order, on="stim_site", how="left")
         .with_columns(pl.col("order").fill_null(99))
-        .sort([*NERVE_KEY, "order"])
-        .with_columns(
-            pl.int_range(pl.len()).over(NERVE_KEY).alias("rank"),
-            pl.col("stim_site").shift(1).over(NERVE_KEY).alias("from_site"),
-            pl.col("latency_ms").shift(1).over(NERVE_KEY).alias("prev_latency"),
-            pl.col("amplitude").shift(1).over(NERVE_KEY).alias("prev_amplitude"),
-            pl.col("area").shift(1).over(NERVE_KEY).alias("prev_area"),
-            pl.col("duration_ms").shift(1).over(NERVE_KEY).alias("prev_duration"),
-            pl.col("amplitude").first().over(NERVE_KEY).alias("distal_amplitude"),
-            pl.col("record_site").drop_nulls().first().over(NERVE_KEY).alias("nerve_record_site"),
-            pl.col("temp_c").max().over(NERVE_KEY).alias("nerve_temp_c"),
+        .sort(["nid", "order"])
+    )
+    same = pl.col("nid") == pl.col("nid").shift(1)
+    idx = pl.int_range(pl.len(), dtype=pl.Int64)
+    df = df.with_columns(
+        _same=same.fill_null(False),
+        _start=pl.when(~same.fill_null(False)).then(idx).forward_fill(),
+    )
+
+    def prev(c: str) -> pl.Expr:
+        return pl.when(pl.col("_same")).then(pl.col(c).shift(1))
+
+    df = (
+        df.with_columns(
+            (idx - pl.col("_start")).alias("rank"),
+            prev("stim_site").alias("from_site"),
+            prev("latency_ms").alias("prev_latency"),
+            prev("amplitude").alias("prev_amplitude"),
+            prev("area").alias("prev_area"),
+            prev("duration_ms").alias("prev_duration"),
+            pl.col("amplitude").gather(pl.col("_start")).alias("distal_amplitude"),
+            pl.col("record_site").gather(pl.col("_start")).alias("nerve_record_site"),
+            pl.col("temp_c").max().over("nid").alias("nerve_temp_c"),
         )
-        .join(seg, on=["nerve", "stim_site"], how="left")
+        .drop("_same", "_start")
+        .join(seg, on=["nerve", "stim_site"], how="left", maintain_order="left")
     )
     dlat = pl.col("latency_ms") - pl.col("prev_latency")
     return df.with_columns(
@@ -150,7 +197,7 @@ def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
     """Long measure rows from the ordered responses (distal latency, amplitude, CVs)."""
     distal = rows.filter(pl.col("rank") == 0)
     base = [
-        "study_id", "nerve", "modality", "side",
+        "study_id", "nerve", "modality", "side", "nid", "sidx",
         pl.col("nerve_record_site").fill_null("").alias("record_site"),
     ]
     common = dict(seg=pl.lit(0, pl.Int64), segment_site=pl.lit(""), segment_label=pl.lit(""))
@@ -183,9 +230,10 @@ def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([lat, amp, scv, mcv], how="vertical_relaxed")
 
 
-def _fwave_measures(fw: pl.DataFrame) -> pl.DataFrame:
+def _fwave_measures(fw: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> pl.DataFrame:
+    fw = with_nid(fw.with_columns(modality=pl.lit("motor")), cov, codes)
     return fw.select(
-        "study_id", "nerve", modality=pl.lit("motor"), side=pl.col("side"),
+        "study_id", "nerve", "modality", "side", "nid", "sidx",
         record_site=pl.lit(""), measure=pl.lit("fwave_latency"), seg=pl.lit(0, pl.Int64),
         segment_site=pl.lit(""), segment_label=pl.lit(""),
         value=pl.col("min_latency_ms"), nr=pl.col("min_latency_ms_nr"),
@@ -193,12 +241,14 @@ def _fwave_measures(fw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _blink_measures(bl: pl.DataFrame) -> pl.DataFrame:
+def _blink_measures(bl: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> pl.DataFrame:
+    bl = with_nid(bl.with_columns(nerve=pl.lit("blink"), modality=pl.lit("reflex"),
+                                  side=pl.col("stim_side")), cov, codes)
     parts = []
     for m, col in (("r1", "r1_ms"), ("r2_ipsi", "r2_ipsi_ms"), ("r2_contra", "r2_contra_ms")):
         parts.append(bl.select(
-            "study_id", nerve=pl.lit("blink"), modality=pl.lit("reflex"),
-            side=pl.col("stim_side"), record_site=pl.lit(""), measure=pl.lit(m),
+            "study_id", "nerve", "modality", "side", "nid", "sidx",
+            record_site=pl.lit(""), measure=pl.lit(m),
             seg=pl.lit(0, pl.Int64), segment_site=pl.lit(""), segment_label=pl.lit(""),
             value=pl.col(col), nr=pl.col(f"{col}_nr"),
             distance_mm=pl.lit(None, pl.Float64), temp_c=pl.lit(None, pl.Float64),
@@ -210,12 +260,11 @@ def _side_ratios(m: pl.DataFrame) -> pl.DataFrame:
     """Amplitude as a fraction of the other side's, where both sides have a response."""
     amp = m.filter((pl.col("measure") == "amplitude") & ~pl.col("nr") & pl.col("value").is_not_null())
     other = amp.select(
-        "study_id", "nerve", "modality",
-        pl.when(pl.col("side") == "L").then(pl.lit("R")).otherwise(pl.lit("L")).alias("side"),
+        (pl.col("nid") + 1 - 2 * (pl.col("nid") % 2)).alias("nid"),  # same nerve, other side
         pl.col("value").alias("other_value"),
     )
     return (
-        amp.join(other, on=NERVE_KEY, how="inner")
+        amp.join(other, on="nid", how="inner")
         .filter(pl.col("other_value") > 0)
         .with_columns(
             measure=pl.lit("side_amplitude_ratio"),
@@ -227,18 +276,37 @@ def _side_ratios(m: pl.DataFrame) -> pl.DataFrame:
 
 
 def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
-    """Join each measure row to its most specific applicable profile row."""
+    """Join each measure row to its most specific applicable profile row.
+
+    Keys (profile, nerve, modality, measure) with a single unconditional row are joined
+    directly; the few stratified keys (age/height strata, record-site variants, wildcard plus
+    specific rows) go through the applicability filter and specificity ranking.
+    """
+    key = ["profile", "nerve", "modality", "measure"]
     lim = limits.select(
-        "profile", "nerve", "modality", "measure",
+        *key,
         pl.col("record_site").alias("lim_record_site"),
         "bound", "limit", "unit", "age_min", "age_max", "height_min", "height_max",
         "per_cm_height", "ref_height_cm", pl.col("distance_mm").alias("ref_distance_mm"),
-        "absent_normal", "source", "wildcard",
+        "absent_normal",
+        # categorical: the long citation is not copied into every measure row
+        pl.col("source").cast(pl.Categorical), "wildcard",
     )
+    out_cols = ["bound", "limit", "unit", "ref_distance_mm", "absent_normal", "source"]
+    conditional = (
+        pl.col("age_min").is_not_null() | pl.col("age_max").is_not_null()
+        | pl.col("height_min").is_not_null() | pl.col("height_max").is_not_null()
+        | pl.col("per_cm_height").is_not_null() | (pl.col("lim_record_site") != "")
+    )
+    lim = lim.with_columns(_n=pl.len().over(key), _cond=conditional.any().over(key))
+    simple = lim.filter((pl.col("_n") == 1) & ~pl.col("_cond")).select(*key, *out_cols)
+    complex_keys = lim.filter((pl.col("_n") > 1) | pl.col("_cond")).select(key).unique()
+
     m = m.with_row_index("_rid")
-    cand = m.select("_rid", "profile", "nerve", "modality", "measure", "record_site", "age",
-                    "height_cm").join(lim, on=["profile", "nerve", "modality", "measure"],
-                                      how="inner")
+    mc = m.join(complex_keys, on=key, how="semi")
+
+    cand = mc.select("_rid", *key, "record_site", "age", "height_cm").join(
+        lim.drop("_n", "_cond"), on=key, how="inner")
     age, h = pl.col("age"), pl.col("height_cm")
     ok = (
         ((pl.col("lim_record_site") == "") | (pl.col("lim_record_site") == pl.col("record_site")))
@@ -265,9 +333,14 @@ def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
             .then(pl.col("limit") + pl.col("per_cm_height") * (h - pl.col("ref_height_cm")))
             .otherwise(pl.col("limit"))
         )
-        .select("_rid", "bound", "limit", "unit", "ref_distance_mm", "absent_normal", "source")
+        .select("_rid", *out_cols)
     )
-    return m.join(best, on="_rid", how="left").drop("_rid")
+    # one pass over all rows: the unconditional limit, else the resolved stratified one
+    out = m.join(simple, on=key, how="left", maintain_order="left").join(
+        best, on="_rid", how="left", suffix="_c", maintain_order="left")
+    return out.with_columns(
+        [pl.coalesce(pl.col(f"{c}_c"), pl.col(c)).alias(c) for c in out_cols]
+    ).drop([f"{c}_c" for c in out_cols] + ["_rid"])
 
 
 def _temperature_minima(limits: pl.DataFrame) -> pl.DataFrame:
@@ -280,16 +353,18 @@ def _temperature_minima(limits: pl.DataFrame) -> pl.DataFrame:
 
 
 def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
-                   rows: pl.DataFrame | None = None) -> pl.DataFrame:
+                   rows: pl.DataFrame | None = None,
+                   codes: dict[str, int] | None = None) -> pl.DataFrame:
     """The long measures frame (see module docstring)."""
     crit = ncs_criteria()
+    codes = codes or nerve_codes(ds["ncs"], ds["fwaves"])
     if rows is None:
-        rows = ncs_segments(ds["ncs"])
+        rows = ncs_segments(ds["ncs"], covariates, codes)
     m = pl.concat(
         [
             _nerve_measures(rows),
-            _fwave_measures(ds["fwaves"]),
-            _blink_measures(ds["blink"]),
+            _fwave_measures(ds["fwaves"], covariates, codes),
+            _blink_measures(ds["blink"], covariates, codes),
         ],
         how="vertical_relaxed",
     ).select(list(MEASURE_SCHEMA)).cast(MEASURE_SCHEMA)
@@ -299,8 +374,8 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
                             config.extra_profiles)
     nt = nerve_table().select("nerve", "limb")
     m = (
-        m.join(covariates.select("study_id", "profile", "age", "height_cm", "temp_upper_c",
-                                 "temp_lower_c"), on="study_id", how="left")
+        m.join(covariates.select("sidx", "profile", "age", "height_cm", "temp_upper_c",
+                                 "temp_lower_c"), on="sidx", how="left")
         .join(nt, on="nerve", how="left")
         .with_columns(pl.col("limb").fill_null("other"))
         .with_columns(
@@ -331,7 +406,7 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
         corrected = pl.col("value")
     # absence judged once per response: normal when the amplitude row says so (sural at 75+)
     absent_ok = ((pl.col("measure") == "amplitude") & pl.col("absent_normal").fill_null(False)
-                 ).any().over(NERVE_KEY)
+                 ).any().over("nid")
     m = m.with_columns(cold=cold, value_used=corrected, absent_ok=absent_ok)
     v, lim = pl.col("value_used"), pl.col("limit")
     outside = (
@@ -352,8 +427,10 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
             (pl.col("measure") == "distal_latency")
             & ((pl.col("distance_mm") - pl.col("ref_distance_mm")).abs() > tol)
         ).fill_null(False),
-        rule_id=pl.concat_str(
-            [pl.col("profile"), pl.lit(":"), pl.col("nerve"), pl.lit("."), pl.col("modality"),
-             pl.lit("."), pl.col("measure")]
-        ),
     ).drop("temp_upper_c", "temp_lower_c")
+
+
+def rule_id() -> pl.Expr:
+    """The rule id of a measure's limit: ``profile:nerve.modality.measure``."""
+    return pl.concat_str([pl.col("profile"), pl.lit(":"), pl.col("nerve"), pl.lit("."),
+                          pl.col("modality"), pl.lit("."), pl.col("measure")])

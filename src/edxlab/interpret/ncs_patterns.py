@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table
+from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table, rule_id
 
 LABELS = {
     ("distal_latency", "motor"): "distal latency",
@@ -61,13 +61,28 @@ def _label() -> pl.Expr:
 
 
 def _num(x: pl.Expr) -> pl.Expr:
-    """Compact number text: 2 decimals for values below 10, else 1 decimal, trailing zeros off."""
+    """Compact number text: 2 decimals for values below 10, else 1 decimal, no trailing .0."""
     r = pl.when(x.abs() < 10).then(x.round(2)).otherwise(x.round(1))
-    return r.cast(pl.String).str.replace(r"\.0+$", "").str.replace(r"(\.\d*?)0+$", "$1")
+    return r.cast(pl.String).str.strip_suffix(".0")
 
 
 def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
-    """Add ``phrase``: the evidence text of an outside-limit measure (null otherwise)."""
+    """Add ``phrase``: the evidence text of an outside-limit measure (null otherwise).
+
+    Text is built only for the rows that need it (abnormal or cold), then put back in order.
+    """
+    need = pl.col("abnormal") | pl.col("cold_uninterpreted")
+    sub = m.filter(need)
+    absent = sub.filter((pl.col("measure") == "amplitude") & pl.col("nr"))["nid"]
+    done = _phrases(sub.with_columns(_amp_absent=pl.col("nid").is_in(absent.implode()),
+                                     rule_id=rule_id()))
+    rest = m.filter(~need).with_columns(phrase=pl.lit(None, pl.String),
+                                        rule_id=pl.lit(None, pl.String))
+    # phrased rows first, each part in its original order (aggregations keep that order)
+    return pl.concat([done.drop("_amp_absent"), rest.select(done.drop("_amp_absent").columns)])
+
+
+def _phrases(m: pl.DataFrame) -> pl.DataFrame:
     is_ratio = pl.col("measure") == "side_amplitude_ratio"
     value_txt = pl.when(is_ratio).then(
         pl.concat_str([_num(pl.col("value") * 100), pl.lit("% (limit "),
@@ -106,25 +121,28 @@ def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
     phrase = pl.when(pl.col("distance_flag") & phrase.is_not_null()).then(
         pl.concat_str([phrase, dist])).otherwise(phrase)
     # an absent response is said once (by its amplitude), not again for its latency
-    amp_absent = ((pl.col("measure") == "amplitude") & pl.col("nr")).any().over(NERVE_KEY)
-    phrase = pl.when(pl.col("nr") & (pl.col("measure") != "amplitude") & amp_absent
+    phrase = pl.when(pl.col("nr") & (pl.col("measure") != "amplitude") & pl.col("_amp_absent")
                      & (pl.col("nerve") != "blink")).then(None).otherwise(phrase)
     return m.with_columns(phrase=phrase)
 
 
 def _wide(m: pl.DataFrame) -> pl.DataFrame:
-    keys = m.filter(pl.col("measure") != "side_amplitude_ratio").select(NERVE_KEY).unique()
+    keys = (m.filter(pl.col("measure") != "side_amplitude_ratio")
+            .select("nid", "sidx", *NERVE_KEY, pl.col("profile").alias("_profile"),
+                    pl.col("temp_c").alias("_temp"), pl.col("temp_min").alias("_tmin"),
+                    pl.col("limb").alias("_limb"))
+            .unique(subset="nid", keep="first").sort("nid"))
     out = keys
     for measure, p in NERVE_MEASURES.items():
         sub = m.filter(pl.col("measure") == measure)
         if measure == "cv":
-            sub = sub.sort([*NERVE_KEY, "value"]).unique(subset=NERVE_KEY, keep="first")
+            sub = sub.sort(["nid", "value"]).unique(subset="nid", keep="first")
         cols = [
             pl.col("value").alias(f"{p}_value" if p in ("amplitude", "side_ratio") else f"{p}_ms"
                                   if p != "cv" else "cv_ms"),
             pl.col("limit").alias(f"{p}_limit"),
             pl.col("pct_of_limit").alias(f"{p}_pct_of_limit"),
-            pl.col("source").alias(f"{p}_source"),
+            pl.col("source").cast(pl.String).alias(f"{p}_source"),
             pl.col("abnormal").alias(f"{p}_abnormal"),
         ]
         if measure in ("distal_latency", "amplitude", "fwave_latency", "r1", "r2_ipsi",
@@ -139,19 +157,22 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
                      pl.col("distance_flag")]
         if measure == "cv":
             cols.append(pl.col("segment_label").alias("cv_segment"))
-        out = out.join(sub.select(*NERVE_KEY, *cols), on=NERVE_KEY, how="left")
-    agg = m.group_by(NERVE_KEY).agg(
-        pl.col("phrase").drop_nulls().str.join("; ").alias("measure_evidence"),
-        pl.col("rule_id").filter(pl.col("abnormal")).unique().sort().alias("measure_rules"),
-        pl.col("cold").any().alias("temperature_low"),
-        pl.col("cold_uninterpreted").any().alias("cold_uninterpreted"),
-        pl.col("outside").any().alias("any_outside"),
-        pl.col("profile").first().alias("_profile"),
-        pl.col("temp_c").first().alias("_temp"),
-        pl.col("temp_min").first().alias("_tmin"),
-        pl.col("limb").first().alias("_limb"),
+        out = out.join(sub.select("nid", *cols), on="nid", how="left", maintain_order="left")
+    def nids(cond: pl.Expr) -> pl.Expr:
+        return pl.col("nid").is_in(m.filter(cond)["nid"].unique().implode())
+
+    flags = keys.select(
+        "nid",
+        nids(pl.col("cold")).alias("temperature_low"),
+        nids(pl.col("cold_uninterpreted")).alias("cold_uninterpreted"),
+        nids(pl.col("outside")).alias("any_outside"),
     )
-    return out.join(agg, on=NERVE_KEY, how="left").with_columns(
+    text = m.filter(pl.col("phrase").is_not_null()).group_by("nid").agg(
+        pl.col("phrase").str.join("; ").alias("measure_evidence"),
+        pl.col("rule_id").filter(pl.col("abnormal")).str.join(";").alias("measure_rules"),
+    )
+    return out.join(flags, on="nid", how="left", maintain_order="left").join(
+        text, on="nid", how="left", maintain_order="left").with_columns(
         profile=pl.coalesce("profile", "_profile"),
         temp_c=pl.coalesce("temp_c", "_temp"),
         temp_min=pl.coalesce("temp_min", "_tmin"),
@@ -167,10 +188,10 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     w = w.join(nt, on="nerve", how="left").with_columns(
         pl.col("distal_site").fill_null(""), pl.col("distal_entrapment").fill_null(False))
     # distal CMAP duration (for the EFNS/EAN distal duration criterion)
-    dur = rows.filter(pl.col("rank") == 0).select(*NERVE_KEY, pl.col("duration_ms").alias(
+    dur = rows.filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
         "distal_duration_ms"))
-    w = w.join(dur, on=NERVE_KEY, how="left")
-    sagg = segs.sort(NERVE_KEY + ["seg"]).group_by(NERVE_KEY).agg(
+    w = w.join(dur, on="nid", how="left", maintain_order="left")
+    sagg = segs.sort(["nid", "seg"]).group_by("nid").agg(
         pl.col("conduction_block").any().alias("conduction_block"),
         pl.col("temporal_dispersion").any().alias("temporal_dispersion"),
         pl.col("cv_demyelinating").any().alias("seg_cv_demyelinating"),
@@ -180,10 +201,10 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         pl.col("entrapment_focal").any().alias("entrapment_focal"),
         ((pl.col("conduction_block") | pl.col("temporal_dispersion")
           | pl.col("focal_slowing"))).any().alias("nonentrapment_focal"),
-        pl.col("rule_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("segment_rules"),
+        pl.col("rule_ids").filter(pl.col("rule_ids") != "").str.join(";").alias("segment_rules"),
         pl.col("evidence").filter(pl.col("evidence") != "").str.join("; ").alias("segment_evidence"),
     )
-    w = w.join(sagg, on=NERVE_KEY, how="left")
+    w = w.join(sagg, on="nid", how="left", maintain_order="left")
     for c in ("conduction_block", "temporal_dispersion", "seg_cv_demyelinating",
               "seg_cv_abnormal_nonentrap", "segment_focal", "entrapment_focal",
               "nonentrapment_focal"):
@@ -224,11 +245,10 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         "demy_td": "temporal dispersion", "demy_duration": "distal CMAP duration",
     }
     w = w.with_columns(
-        demyelinating_features=pl.concat_list(
-            [pl.when(pl.col(c)).then(pl.lit(n)) for c, n in demy_names.items()]
-        ).list.drop_nulls(),
-    ).with_columns(
-        n_demyelinating=pl.col("demyelinating_features").list.len(),
+        demyelinating_features=pl.concat_str(
+            [pl.when(pl.col(c)).then(pl.lit(n)) for c, n in demy_names.items()],
+            separator=";", ignore_nulls=True),
+        n_demyelinating=pl.sum_horizontal([pl.col(c).cast(pl.Int32) for c in demy_names]),
         # the primary features of the counting rules (absent F-waves only support)
         n_demyelinating_primary=pl.sum_horizontal(
             [pl.col(c).cast(pl.Int32) for c in demy_names if c != "demy_f_absent"]),
@@ -272,21 +292,31 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         | pl.col("nonentrapment_focal") | (pl.col("n_demyelinating") > 0)
         | (pl.col("cv_abnormal") & (pl.col("modality") != "motor"))
     )
-    demy_rules = pl.concat_list(
+    demy_rules = pl.concat_str(
         [pl.when(pl.col(c)).then(pl.lit(f"{set_name}.{c.removeprefix('demy_')}"))
-         for c in demy_names]).list.drop_nulls()
+         for c in demy_names], separator=";", ignore_nulls=True)
     demy_txt = pl.when(pl.col("n_demyelinating") > 0).then(pl.concat_str([
         pl.lit("demyelinating range ("), pl.lit(set_name), pl.lit("): "),
-        pl.col("demyelinating_features").list.join(", ")]))
+        pl.col("demyelinating_features").str.replace_all(";", ", ")]))
     w = w.with_columns(
         site=site,
         abnormal=abnormal_any.fill_null(False),
         abnormal_general=general.fill_null(False),
         criteria=pl.lit(set_name),
-        rule_ids=pl.concat_list([pl.col("measure_rules").fill_null([]),
-                                 pl.col("segment_rules").fill_null([]), demy_rules])
-        .list.unique().list.sort().list.join(";"),
-        evidence=pl.concat_list([pl.col("measure_evidence"), pl.col("segment_evidence"), demy_txt])
-        .list.drop_nulls().list.eval(pl.element().filter(pl.element() != "")).list.join("; "),
+    ).with_row_index("_wrow")
+    # rule ids and evidence text only where there is something to say
+    say = (pl.col("abnormal") | (pl.col("measure_evidence").fill_null("") != "")
+           | (pl.col("segment_evidence").fill_null("") != ""))
+    txt = w.filter(say).with_columns(
+        rule_ids=pl.concat_str([pl.col("measure_rules"), pl.col("segment_rules"), demy_rules],
+                               separator=";", ignore_nulls=True)
+        .str.split(";").list.eval(pl.element().filter(pl.element() != "")).list.unique()
+        .list.sort().list.join(";"),
+        evidence=pl.concat_str([
+            pl.when(pl.col("measure_evidence") != "").then(pl.col("measure_evidence")),
+            pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),
+            demy_txt], separator="; ", ignore_nulls=True),
     )
+    quiet = w.filter(~say).with_columns(rule_ids=pl.lit(""), evidence=pl.lit(""))
+    w = pl.concat([txt, quiet]).drop("_wrow")  # callers order by nid
     return w

@@ -13,7 +13,7 @@ import polars as pl
 from edxlab.interpret.ncs_limits import NERVE_KEY
 from edxlab.reference.ncs_criteria import ncs_criteria
 
-SEGMENT_KEY = [*NERVE_KEY, "seg"]
+SEGMENT_KEY = ["nid", "seg"]
 
 
 def _fmt(x: pl.Expr, decimals: int = 1) -> pl.Expr:
@@ -26,7 +26,7 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
     crit = ncs_criteria()
     une, per = crit["une"], crit["peroneal_fibular_head"]
     segs = rows.filter((pl.col("rank") > 0) & (pl.col("modality") == "motor")).select(
-        *NERVE_KEY,
+        "nid", *NERVE_KEY,
         pl.col("rank").alias("seg"),
         "segment_site", "segment_label", "entrapment", "cb_excluded",
         pl.coalesce(pl.col("amp_drop_pct"), pl.col("area_drop_pct")).alias("drop_pct"),
@@ -38,19 +38,20 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         pl.col("limit").alias("cv_limit"),
         pl.col("abnormal").alias("cv_abnormal"),
         pl.col("cold_uninterpreted").alias("cv_cold"),
-        pl.col("rule_id").alias("cv_rule"),
     )
     amp = measures.filter((pl.col("measure") == "amplitude")).select(
-        *NERVE_KEY,
+        "nid",
         pl.col("value").alias("distal_amp"),
         pl.col("limit").alias("amp_lln"),
     )
     s = (
         segs.join(cv, on=SEGMENT_KEY, how="left")
-        .join(amp, on=NERVE_KEY, how="left")
+        .join(amp, on="nid", how="left")
         .sort(SEGMENT_KEY)
-        .with_columns(prev_cv=pl.col("cv").shift(1).over(NERVE_KEY),
-                      prev_cv_abnormal=pl.col("cv_abnormal").shift(1).over(NERVE_KEY))
+        .with_columns(_same=(pl.col("nid") == pl.col("nid").shift(1)).fill_null(False))
+        .with_columns(prev_cv=pl.when(pl.col("_same")).then(pl.col("cv").shift(1)),
+                      prev_cv_abnormal=pl.when(pl.col("_same")).then(pl.col("cv_abnormal").shift(1)))
+        .drop("_same")
     )
     amp_pct_lln = pl.col("distal_amp") / pl.col("amp_lln") * 100
     low_cmap = (amp_pct_lln < cset["low_cmap_pct_lln"]).fill_null(False)
@@ -97,8 +98,8 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         cv_cold=pl.col("cv_cold").fill_null(False),
     )
     # focal slowing away from entrapment sites: this segment slow, every other segment normal
-    n_slow = pl.col("cv_abnormal").cast(pl.Int32).sum().over(NERVE_KEY)
-    n_seg = pl.col("cv").count().over(NERVE_KEY)
+    n_slow = pl.col("cv_abnormal").cast(pl.Int32).sum().over("nid")
+    n_seg = pl.col("cv").count().over("nid")
     s = s.with_columns(
         focal_slowing=(~pl.col("entrapment") & pl.col("cv_abnormal") & (n_slow == 1)
                        & (n_seg >= 2)),
@@ -150,10 +151,14 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
                         pl.lit(" m/s in the demyelinating range (< "), _fmt(cv_demy_pct, 0),
                         pl.lit("% of LLN)")])),
     ]
-    s = s.with_columns(
-        rule_ids=pl.concat_list([pl.when(pl.col(f)).then(pl.lit(r)) for f, r, _ in pieces])
-        .list.drop_nulls(),
-        evidence=pl.concat_list([pl.when(pl.col(f)).then(t) for f, _, t in pieces])
-        .list.drop_nulls().list.unique(maintain_order=True).list.join("; "),
+    flags = [f for f, _, _ in pieces]
+    s = s.with_row_index("_srow")
+    hit = pl.any_horizontal(flags)
+    flagged = s.filter(hit).with_columns(
+        rule_ids=pl.concat_str([pl.when(pl.col(f)).then(pl.lit(r)) for f, r, _ in pieces],
+                               separator=";", ignore_nulls=True),
+        evidence=pl.concat_str([pl.when(pl.col(f)).then(t) for f, _, t in pieces],
+                               separator="; ", ignore_nulls=True),
     )
-    return s
+    rest = s.filter(~hit).with_columns(rule_ids=pl.lit(""), evidence=pl.lit(""))
+    return pl.concat([flagged, rest]).drop("_srow")  # callers order by (nid, seg)

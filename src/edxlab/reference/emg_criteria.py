@@ -7,6 +7,7 @@ import difflib
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from edxlab.errors import ConfigError
@@ -46,6 +47,28 @@ def load_emg_criteria(overrides: dict[str, Any] | None = None) -> dict[str, Any]
             crit[section][key] = value
     _check(crit)
     return crit
+
+
+def load_emg_criteria_file(path: str | Path) -> dict[str, Any]:
+    """Overrides read from a TOML file (same sections as ``emg_criteria.toml``), validated.
+
+    Returns the complete criteria. Raises :class:`ConfigError` naming the file when it is
+    missing or not valid TOML, and naming the option when an override is unknown or invalid.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the EMG criteria file {p}: {exc.strerror}.") from None
+    try:
+        overrides = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The EMG criteria file {p} is not valid TOML: {exc}.") from None
+    overrides.pop("version", None)
+    try:
+        return load_emg_criteria(overrides)
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc.message}") from None
 
 
 def _unknown(what: str, name: str, known: list[str]) -> str:

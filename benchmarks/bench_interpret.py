@@ -1,0 +1,418 @@
+"""Benchmark: NCS interpretation of synthetic studies, Parquet -> Parquet, in chunks of studies.
+
+    python benchmarks/bench_interpret.py [--studies 1000000] [--chunk 25000] [--workers 2]
+        [--baseline-sample 2000] [--workdir DIR] [--keep]
+
+1. Generates ``--studies`` synthetic studies (20 NCS rows and 2 F-waves each; ~75% normal,
+   the rest carpal tunnel, ulnar neuropathy at the elbow, axonal polyneuropathy, motor-only
+   pattern, demyelinating polyneuropathy, cold leg) as Parquet files whose row groups are
+   chunks of studies (not timed).
+2. Interprets them chunk by chunk with ``edxlab.interpret.ncs.interpret_ncs`` (the vectorized
+   engine), ``--workers`` processes each taking every n-th chunk, writing ``nerve_findings`` and
+   ``study_ncs`` Parquet parts (timed; peak resident memory of the workers reported).
+3. Times a plain per-row Python implementation of the same core rules (written only here:
+   limits with age strata, absence-normal, segments, conduction block, ulnar-at-elbow and
+   fibular-head rules, nerve patterns, carpal tunnel, England 2005 DSP, motor-only pattern,
+   summary sentence) on the first ``--baseline-sample`` studies and reports the speed ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# nerve, modality, side, [(stim_site, distance_mm)], record, (dl, amp, cv), group
+TEMPLATE = [
+    ("median", "motor", "R", [("wrist", 70), ("elbow", 220)], "apb", (3.6, 9.0, 56), "arm"),
+    ("ulnar", "motor", "R", [("wrist", 70), ("below_elbow", 200), ("above_elbow", 100)], "adm", (2.8, 10.0, 58), "arm"),
+    ("peroneal", "motor", "R", [("ankle", 90), ("below_fibular_head", 310), ("above_fibular_head", 100)], "edb", (4.6, 5.5, 48), "leg"),
+    ("tibial", "motor", "R", [("ankle", 90), ("popliteal_fossa", 400)], "ah", (4.3, 11.0, 47), "leg"),
+    ("median", "motor", "L", [("wrist", 70), ("elbow", 220)], "apb", (3.6, 9.0, 56), "arm"),
+    ("median", "sensory", "R", [("wrist", 130)], "digit2", (3.0, 32.0, 0), "arm"),
+    ("ulnar", "sensory", "R", [("wrist", 110)], "digit5", (2.6, 25.0, 0), "arm"),
+    ("radial", "sensory", "R", [("forearm", 100)], "snuffbox", (2.3, 30.0, 0), "arm"),
+    ("sural", "sensory", "R", [("calf", 140)], "lateral_malleolus", (3.5, 15.0, 0), "leg"),
+    ("sural", "sensory", "L", [("calf", 140)], "lateral_malleolus", (3.5, 15.0, 0), "leg"),
+    ("superficial_peroneal", "sensory", "R", [("lateral_leg", 140)], "lateral_ankle", (3.4, 12.0, 0), "leg"),
+    ("median", "sensory", "L", [("wrist", 130)], "digit2", (3.0, 32.0, 0), "arm"),
+    ("ulnar", "sensory", "L", [("wrist", 110)], "digit5", (2.6, 25.0, 0), "arm"),
+]
+KINDS = ["normal", "cts", "une", "axonal_pn", "motor_only", "demyelinating", "cold"]
+KIND_P = [0.75, 0.06, 0.03, 0.07, 0.03, 0.02, 0.04]
+
+
+# ---------------------------------------------------------------------------------------------
+# synthetic data (vectorized numpy)
+# ---------------------------------------------------------------------------------------------
+
+def generate_chunk(start: int, n: int, seed: int) -> dict[str, pa.Table]:
+    rng = np.random.default_rng(seed)
+    sid = np.char.add("S", np.arange(start, start + n).astype(str))
+    kind = rng.choice(len(KINDS), size=n, p=KIND_P)
+    k = {name: kind == i for i, name in enumerate(KINDS)}
+    age = rng.uniform(18, 88, n).round(0)
+    studies = pa.table({
+        "study_id": sid, "patient_id": sid, "study_date": np.full(n, np.datetime64("2023-01-01")),
+        "age_years": age, "height_cm": rng.normal(170, 9, n).round(0),
+        "temp_upper_c": np.full(n, 33.0), "temp_lower_c": np.where(k["cold"], 27.5, 31.5),
+    })
+    cols: dict[str, list] = {c: [] for c in ("study_id", "nerve", "modality", "side", "stim_site",
+                                             "record_site", "latency_ms", "latency_ms_nr",
+                                             "amplitude", "amplitude_nr", "distance_mm")}
+    for nerve, modality, side, sites, record, (dl, amp, cv), group in TEMPLATE:
+        d = rng.normal(dl, dl * 0.08, n)
+        a = amp * rng.lognormal(0, 0.25, n)
+        v = rng.normal(cv, 4, n) if cv else np.zeros(n)
+        absent = np.zeros(n, bool)
+        if nerve == "median" and side == "R":
+            d = np.where(k["cts"], d * rng.uniform(1.2, 1.7, n), d)
+            if modality == "sensory":
+                absent |= k["cts"] & (rng.random(n) < 0.2)
+        if group == "leg":
+            a = np.where(k["axonal_pn"], a * rng.uniform(0.15, 0.5, n), a)
+            absent |= k["axonal_pn"] & (modality == "sensory") & (rng.random(n) < 0.4)
+            d = np.where(k["cold"], d * 1.15, d)
+            v = np.where(k["cold"], v * 0.88, v)
+        if modality == "motor":
+            a = np.where(k["motor_only"], a * rng.uniform(0.2, 0.45, n), a)
+            d = np.where(k["demyelinating"], d * rng.uniform(1.3, 1.8, n), d)
+            v = np.where(k["demyelinating"], v * rng.uniform(0.5, 0.68, n), v)
+        lat = d
+        for j, (site, dist) in enumerate(sites):
+            seg_v = v
+            drop = rng.uniform(0, 0.08, n)
+            if nerve == "ulnar" and site == "above_elbow":
+                seg_v = np.where(k["une"], v * 0.62, v)
+                drop = np.where(k["une"], 0.3, drop)
+            if j > 0:
+                lat = lat + dist / np.clip(seg_v, 10, None)
+                a = a * (1 - drop)
+            cols["study_id"].append(sid)
+            cols["nerve"].append(np.full(n, nerve))
+            cols["modality"].append(np.full(n, modality))
+            cols["side"].append(np.full(n, side))
+            cols["stim_site"].append(np.full(n, site))
+            cols["record_site"].append(np.full(n, record if j == 0 else None, dtype=object))
+            cols["latency_ms"].append(np.where(absent, np.nan, lat.round(1)))
+            cols["latency_ms_nr"].append(absent)
+            cols["amplitude"].append(np.where(absent, np.nan, a.round(1)))
+            cols["amplitude_nr"].append(absent)
+            cols["distance_mm"].append(np.full(n, float(dist)))
+    ncs = pa.table({c: pa.array(np.concatenate(v), from_pandas=True) for c, v in cols.items()})
+    fw_n = []
+    for nerve, base in (("median", 27.0), ("tibial", 48.0)):
+        lat = rng.normal(base, base * 0.05, n)
+        lat = np.where(k["demyelinating"], lat * 1.5, lat)
+        fw_n.append((nerve, lat))
+    fwaves = pa.table({
+        "study_id": np.concatenate([sid, sid]),
+        "nerve": np.concatenate([np.full(n, "median"), np.full(n, "tibial")]),
+        "side": np.full(2 * n, "R"),
+        "min_latency_ms": np.concatenate([fw_n[0][1].round(1), fw_n[1][1].round(1)]),
+        "min_latency_ms_nr": np.zeros(2 * n, bool),
+    })
+    patients = pa.table({"patient_id": sid})
+    return {"studies": studies, "ncs": ncs, "fwaves": fwaves, "patients": patients}
+
+
+def generate(workdir: Path, studies: int, chunk: int) -> None:
+    writers: dict[str, pq.ParquetWriter] = {}
+    for i, start in enumerate(range(0, studies, chunk)):
+        tables = generate_chunk(start, min(chunk, studies - start), seed=1000 + i)
+        for name, t in tables.items():
+            if name not in writers:
+                writers[name] = pq.ParquetWriter(workdir / f"{name}.parquet", t.schema)
+            writers[name].write_table(t, row_group_size=max(t.num_rows, 1))
+    for w in writers.values():
+        w.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# vectorized engine, chunked, Parquet -> Parquet
+# ---------------------------------------------------------------------------------------------
+
+def _worker(args) -> dict:
+    workdir, outdir, worker, workers, profile = args
+    os.environ.setdefault("POLARS_MAX_THREADS", "1" if workers > 1 else "2")
+    import polars as pl
+
+    from edxlab.interpret.config import InterpretConfig
+    from edxlab.interpret.ncs import interpret_ncs
+    from edxlab.model.dataset import Dataset
+
+    files = {n: pq.ParquetFile(workdir / f"{n}.parquet") for n in ("studies", "ncs", "fwaves", "patients")}
+    n_groups = files["studies"].num_row_groups
+    config = InterpretConfig(profile=profile)
+    nf_writer = st_writer = None
+    n_studies = 0
+    for g in range(worker, n_groups, workers):
+        frames = {n: pl.from_arrow(f.read_row_group(g)) for n, f in files.items()}
+        ds = Dataset.from_frames(**frames)
+        f = interpret_ncs(ds, config)
+        nf = f.nerve_findings.to_arrow()
+        st = f.study_ncs.to_arrow()
+        if nf_writer is None:
+            nf_writer = pq.ParquetWriter(outdir / f"nerve_findings-{worker}.parquet", nf.schema)
+            st_writer = pq.ParquetWriter(outdir / f"study_ncs-{worker}.parquet", st.schema)
+        nf_writer.write_table(nf)
+        st_writer.write_table(st)
+        n_studies += f.study_ncs.height
+    if nf_writer is not None:
+        nf_writer.close()
+        st_writer.close()
+    return {"studies": n_studies, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def run_engine(workdir: Path, outdir: Path, workers: int, profile: str) -> dict:
+    outdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    jobs = [(workdir, outdir, w, workers, profile) for w in range(workers)]
+    if workers == 1:
+        results = [_worker(jobs[0])]
+    else:
+        with mp.get_context("spawn").Pool(workers) as pool:
+            results = pool.map(_worker, jobs)
+    elapsed = time.perf_counter() - t0
+    studies = sum(r["studies"] for r in results)
+    return {"studies": studies, "seconds": round(elapsed, 2),
+            "studies_per_s": round(studies / elapsed),
+            "peak_rss_gb_per_worker": round(max(r["maxrss_kb"] for r in results) / 1024 ** 2, 2),
+            "peak_rss_gb_total": round(sum(r["maxrss_kb"] for r in results) / 1024 ** 2, 2)}
+
+
+# ---------------------------------------------------------------------------------------------
+# plain per-row Python implementation of the same core rules (baseline, benchmark only)
+# ---------------------------------------------------------------------------------------------
+
+def _profile_rows(name: str) -> list[dict]:
+    from edxlab.reference.profiles import get_profile
+
+    return get_profile(name).limits.to_dicts()
+
+
+def python_interpret(studies: list[dict], ncs: list[dict], fwaves: list[dict], limits: list[dict],
+                     crit: dict) -> list[dict]:
+    """Row-by-row interpretation with dicts and loops (same core rules as the engine)."""
+    by_key: dict[tuple, list[dict]] = {}
+    for r in limits:
+        by_key.setdefault((r["nerve"], r["modality"], r["measure"]), []).append(r)
+    temp_min = {r["nerve"].replace("_limb", ""): r["limit"] for r in limits if r["measure"] == "temperature"}
+    limb = {"median": "upper", "ulnar": "upper", "radial": "upper", "peroneal": "lower",
+            "tibial": "lower", "sural": "lower", "superficial_peroneal": "lower"}
+    order = {"palm": 2, "wrist": 3, "forearm": 4, "below_elbow": 5, "elbow": 6, "above_elbow": 7,
+             "axilla": 9, "ankle": 3, "calf": 4, "lateral_leg": 4, "below_fibular_head": 5,
+             "above_fibular_head": 7, "popliteal_fossa": 7}
+    cset = crit["sets"]["efns_pns_2010"]
+
+    def limit_for(nerve, modality, measure, record, age, height):
+        best, best_score = None, -1
+        for r in by_key.get((nerve, modality, measure), []):
+            if r["record_site"] and r["record_site"] != record:
+                continue
+            if r["age_min"] is not None and (age is None or age < r["age_min"]):
+                continue
+            if r["age_max"] is not None and (age is None or age >= r["age_max"]):
+                continue
+            if r["per_cm_height"] is not None and height is None:
+                continue
+            score = (0 if r["wildcard"] else 16) + (8 if r["record_site"] else 0) + (
+                4 if r["age_min"] is not None or r["age_max"] is not None else 0) + (
+                2 if r["per_cm_height"] is not None else 0)
+            if score > best_score:
+                best, best_score = r, score
+        if best is None:
+            return None
+        lim = best["limit"]
+        if best["per_cm_height"] is not None:
+            lim = lim + best["per_cm_height"] * (height - best["ref_height_cm"])
+        return dict(best, limit=lim)
+
+    def check(value, nr, lim, cold, sensitive):
+        if lim is None:
+            return False, None
+        if nr:
+            return (not lim["absent_normal"]), None
+        if value is None:
+            return False, None
+        out = value > lim["limit"] if lim["bound"] == "max" else value < lim["limit"]
+        pct = value / lim["limit"] * 100 if lim["limit"] else None
+        return out and not (cold and sensitive), pct
+
+    rows_by_study: dict[str, list[dict]] = {}
+    for r in ncs:
+        rows_by_study.setdefault(r["study_id"], []).append(r)
+    f_by_study: dict[str, list[dict]] = {}
+    for r in fwaves:
+        f_by_study.setdefault(r["study_id"], []).append(r)
+    results = []
+    for st in studies:
+        age, height = st["age_years"], st["height_cm"]
+        nerves: dict[tuple, list[dict]] = {}
+        for r in rows_by_study.get(st["study_id"], []):
+            nerves.setdefault((r["nerve"], r["modality"], r["side"]), []).append(r)
+        fmap = {(r["nerve"], r["side"]): r for r in f_by_study.get(st["study_id"], [])}
+        findings = {}
+        for (nerve, modality, side), rs in nerves.items():
+            rs.sort(key=lambda r: order.get(r["stim_site"], 99))
+            d = rs[0]
+            t = st["temp_upper_c"] if limb.get(nerve) == "upper" else st["temp_lower_c"]
+            tmin = temp_min.get(limb.get(nerve, ""), None)
+            cold = t is not None and tmin is not None and t < tmin
+            amp_lim = limit_for(nerve, modality, "amplitude", d["record_site"], age, height)
+            dl_lim = limit_for(nerve, modality, "distal_latency", d["record_site"], age, height)
+            amp_abn, amp_pct = check(d["amplitude"], d["amplitude_nr"], amp_lim, cold, False)
+            dl_abn, dl_pct = check(d["latency_ms"], d["latency_ms_nr"], dl_lim, cold, True)
+            absent = d["amplitude_nr"] and amp_abn
+            cv_abn = demy = cb = focal = False
+            site = ""
+            prev_cv = None
+            for i in range(1, len(rs)):
+                p, r = rs[i - 1], rs[i]
+                if r["latency_ms"] is None or p["latency_ms"] is None or r["latency_ms"] <= p["latency_ms"]:
+                    continue
+                cv = round(r["distance_mm"] / (r["latency_ms"] - p["latency_ms"]), 1)
+                cv_lim = limit_for(nerve, modality, "cv", "", age, height)
+                slow, _ = check(cv, False, cv_lim, cold, True)
+                drop = (1 - r["amplitude"] / p["amplitude"]) * 100 if p["amplitude"] else 0
+                entrap = (nerve, r["stim_site"]) in (("ulnar", "above_elbow"), ("peroneal", "above_fibular_head"))
+                if nerve == "ulnar" and r["stim_site"] == "above_elbow":
+                    if (cv < 50 and not cv_abn) or (prev_cv is not None and prev_cv - cv > 10) or drop > 20:
+                        focal, site = True, "elbow"
+                elif nerve == "peroneal" and r["stim_site"] == "above_fibular_head":
+                    if (slow and not cv_abn) or (prev_cv is not None and prev_cv - cv > 10) or drop > 25:
+                        focal, site = True, "fibular_head"
+                elif nerve != "tibial" and drop >= cset["cb_min_drop_pct"] and amp_pct and amp_pct >= 20:
+                    cb = focal = True
+                if not entrap and cv_lim and cv < cv_lim["limit"] * cset["cv_max_pct_lln"] / 100 and not cold:
+                    demy = True
+                cv_abn = cv_abn or (slow and not entrap)
+                prev_cv = cv
+            f_abn = False
+            if modality == "motor" and (nerve, side) in fmap:
+                fr = fmap[(nerve, side)]
+                f_lim = limit_for(nerve, "motor", "fwave_latency", "", age, height)
+                f_abn, f_pct = check(fr["min_latency_ms"], fr["min_latency_ms_nr"], f_lim, cold, True)
+                if f_abn and f_pct and f_pct >= cset["f_min_pct_uln"]:
+                    demy = True
+            if modality == "motor" and dl_abn and dl_pct and dl_pct >= cset["dl_min_pct_uln"] and nerve != "median":
+                demy = True
+            if absent:
+                pattern = "absent"
+            elif demy:
+                pattern = "demyelinating"
+            elif focal or (nerve == "median" and dl_abn):
+                pattern = "focal"
+                site = site or "wrist"
+            elif amp_abn:
+                pattern = "axonal"
+            elif dl_abn or cv_abn or f_abn:
+                pattern = "slowing"
+            else:
+                pattern = "normal"
+            findings[(nerve, modality, side)] = dict(
+                pattern=pattern, site=site, abnormal=pattern != "normal", demy=demy,
+                general=(amp_abn and not (nerve == "median" and dl_abn)) or cv_abn or f_abn or demy)
+        monos, lesions = [], []
+        for side in ("L", "R"):
+            ms = findings.get(("median", "sensory", side))
+            mm = findings.get(("median", "motor", side))
+            us = findings.get(("ulnar", "sensory", side))
+            if ((ms and ms["pattern"] in ("focal", "absent")) or (mm and mm["pattern"] == "focal")) \
+                    and not (us and us["abnormal"]) and not (mm and mm["demy"]):
+                monos.append(f"median:{side}:wrist")
+            u = findings.get(("ulnar", "motor", side))
+            if u and u["site"] == "elbow":
+                monos.append(f"ulnar:{side}:elbow")
+            p = findings.get(("peroneal", "motor", side))
+            if p and p["site"] == "fibular_head":
+                monos.append(f"peroneal:{side}:fibular_head")
+        general = {k[0] for k, v in findings.items() if v["general"]}
+        surals = [v for k, v in findings.items() if k[0] == "sural"]
+        dsp = bool(surals) and all(v["general"] for v in surals) and len(general) >= 2
+        n_demy = sum(1 for k, v in findings.items() if k[1] == "motor" and v["demy"])
+        pn = "demyelinating" if n_demy >= 2 else ("mixed" if dsp and n_demy else ("axonal" if dsp else "none"))
+        sens_ok = all(not v["abnormal"] for k, v in findings.items() if k[1] != "motor")
+        pg = [k for k, v in findings.items() if k[1] == "motor" and sens_ok and v["pattern"] in ("axonal", "absent", "slowing")]
+        motor_only = len(pg) >= 2 and pn == "none"
+        abnormal = bool(monos) or pn != "none" or any(
+            v["abnormal"] for k, v in findings.items() if k not in pg)
+        if monos or pn != "none":
+            parts = [f"a {pn} polyneuropathy"] if pn != "none" else []
+            parts += [f"a {'left' if m.split(':')[1] == 'L' else 'right'} {m.split(':')[0]} neuropathy at the {m.split(':')[2]}" for m in sorted(monos)]
+            summary = "Abnormal study. There is electrodiagnostic evidence of " + " and ".join(parts) + "."
+        else:
+            summary = "Normal study. There is no electrodiagnostic evidence of a peripheral or cranial neuropathy."
+        results.append(dict(study_id=st["study_id"], ncs_abnormal=abnormal, polyneuropathy=pn,
+                            mononeuropathies=sorted(monos), motor_only_pattern=motor_only,
+                            ncs_summary=summary))
+    return results
+
+
+def run_baseline(workdir: Path, sample: int, profile: str) -> dict:
+    import polars as pl
+
+    from edxlab.reference.ncs_criteria import ncs_criteria
+
+    studies = pl.from_arrow(pq.ParquetFile(workdir / "studies.parquet").read_row_group(0)).head(sample)
+    ids = studies["study_id"].implode()
+    ncs = pl.from_arrow(pq.ParquetFile(workdir / "ncs.parquet").read_row_group(0)).filter(
+        pl.col("study_id").is_in(ids))
+    fw = pl.from_arrow(pq.ParquetFile(workdir / "fwaves.parquet").read_row_group(0)).filter(
+        pl.col("study_id").is_in(ids))
+    limits = _profile_rows(profile)
+    t0 = time.perf_counter()
+    out = python_interpret(studies.to_dicts(), ncs.to_dicts(), fw.to_dicts(), limits, ncs_criteria())
+    elapsed = time.perf_counter() - t0
+    return {"studies": len(out), "seconds": round(elapsed, 3),
+            "studies_per_s": round(len(out) / elapsed),
+            "abnormal": sum(r["ncs_abnormal"] for r in out)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--studies", type=int, default=1_000_000)
+    ap.add_argument("--chunk", type=int, default=25_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--baseline-sample", type=int, default=2000)
+    ap.add_argument("--profile", default="age_height_stratified")
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the generated and output files")
+    a = ap.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    workdir = a.workdir or Path(tempfile.mkdtemp(prefix="edxlab-bench-ncs-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    generate(workdir, a.studies, a.chunk)
+    gen_s = time.perf_counter() - t0
+    engine = run_engine(workdir, workdir / "out", a.workers, a.profile)
+    baseline = run_baseline(workdir, min(a.baseline_sample, a.chunk), a.profile)
+    report = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)},
+        "studies": a.studies, "chunk": a.chunk, "workers": a.workers, "profile": a.profile,
+        "ncs_rows_per_study": 20, "generate_seconds": round(gen_s, 1),
+        "engine": engine, "python_baseline": baseline,
+        "speedup_vs_python": round(engine["studies_per_s"] / baseline["studies_per_s"], 1),
+        "targets": {"studies_per_s": 30000, "peak_rss_gb": 4.0},
+    }
+    print(json.dumps(report, indent=2))
+    if not a.keep and a.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
