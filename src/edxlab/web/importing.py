@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from edxlab.errors import EdxlabError, Issue
+from edxlab.log import logger
 from edxlab.web.jobs import Progress
 
 #: store progress stage -> (text shown, fraction done)
@@ -28,8 +29,17 @@ def validate(path: Path) -> list[Issue]:
         return list(validate_dataset(path))
     except EdxlabError as exc:
         issues = list(getattr(exc, "issues", []))
-        return issues or [Issue(file=path.name, row=None, column=None, value=None,
-                                severity="error", message=exc.message, rule="upload")]
+        return issues or [_upload_issue(path, exc.message)]
+    except Exception as exc:  # noqa: BLE001 - a reader's bug must not turn an upload into a 500
+        logger.error("Validation stopped on an unexpected %s", type(exc).__name__)
+        return [_upload_issue(path, "edxlab could not read these files (an unexpected problem "
+                                    "in the reader). Check that they are CSV files with one "
+                                    "header row, an .xlsx workbook or a .json document.")]
+
+
+def _upload_issue(path: Path, message: str) -> Issue:
+    return Issue(file=path.name, row=None, column=None, value=None, severity="error",
+                 message=message, rule="upload")
 
 
 def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[Progress], dict]:
