@@ -163,3 +163,18 @@ def test_xlsx_cells_typed_as_numbers_and_dates_are_read(tmp_path):
     assert ds.patients["birth_year"].to_list() == [1980]
     assert ds.studies["study_date"].to_list() == [dt.date(2021, 3, 4)]
     assert ds.studies["age_years"].to_list() == [41.0]
+
+
+def test_xlsx_rows_are_sheet_lines(tmp_path, example):
+    import openpyxl
+
+    target = tmp_path / "ds.xlsx"
+    write_dataset(example, target, "xlsx")
+    workbook = openpyxl.load_workbook(target)
+    sheet = workbook["emg"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=7, column=header.index("muscle") + 1, value="gastrocnemius_lat")
+    workbook.save(target)
+    [issue] = [i for i in validate_dataset(target) if i.severity == "error"]
+    assert (issue.file, issue.row, issue.column) == ("emg", 7, "muscle")
+    assert issue.message == "unknown muscle 'gastrocnemius_lat'; did you mean lateral_gastrocnemius?"
