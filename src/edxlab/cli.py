@@ -160,6 +160,8 @@ def cohort(
     result, paths = run_cohort_command(db, out, settings)
     print_cohort_summary(result)
     typer.echo(f"Wrote {len(paths)} files to {out} (report: {paths['html']})")
+    if min_cell:
+        typer.echo(f"Counts below {min_cell} are suppressed and no patient-level table was written (aggregate export).")
 
 
 @app.command()

@@ -360,12 +360,14 @@ def _header(ck: Checker, t: RawTable, spec: Table) -> pl.DataFrame | None:
 
 def _clean_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """Empty cells -> null; drop rows without any value (blank lines)."""
-    text = [c for c, d in frame.schema.items() if d == pl.String]
-    frame = frame.with_columns([pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in text])
-    cells = [c for c in frame.columns if c != ROW]
+    # pl.nth, not pl.col: a header such as '*' or '^a$' must not be read as a pattern
+    text = [(i, c) for i, (c, d) in enumerate(frame.schema.items()) if d == pl.String]
+    frame = frame.with_columns([pl.when(pl.nth(i) != "").then(pl.nth(i)).alias(c)
+                                for i, c in text])
+    cells = [i for i, c in enumerate(frame.columns) if c != ROW]
     if not cells:
         return frame
-    blank = frame.select(pl.all_horizontal([pl.col(c).is_null() for c in cells])).to_series()
+    blank = frame.select(pl.all_horizontal([pl.nth(i).is_null() for i in cells])).to_series()
     return frame.filter(~blank) if blank.any() else frame
 
 
