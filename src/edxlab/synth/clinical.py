@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from edxlab.synth.latent import KINDS, PHASE_ACTIVE_CHRONIC, PHASE_CHRONIC, PHASE_NONE, SIDES, Latent
+from edxlab.synth.latent import PHASE_ACTIVE_CHRONIC, PHASE_CHRONIC, PHASE_NONE, SIDES, Latent
 from edxlab.synth.tables import SEGMENT_INDEX, VERTEBRAE
 
 # segment -> (a muscle that weakens, the reflex it reduces) for the clinical signs

@@ -92,15 +92,3 @@ def engine_distance(nerve: str, modality: str) -> float | None:
         & (pl.col("measure") == "distal_latency") & (pl.col("record_site") == "")
     )["distance_mm"].drop_nulls()
     return float(d[0]) if len(d) else None
-
-
-def engine_side_ratio(nerve: str, modality: str) -> float:
-    """Smallest normal amplitude ratio between the two sides (default 0.5)."""
-    lim = _profile_limits()
-    if lim is None:
-        return 0.5
-    r = lim.filter(
-        (pl.col("nerve") == nerve) & (pl.col("modality") == modality)
-        & (pl.col("measure") == "side_amplitude_ratio")
-    )["limit"]
-    return float(r.max()) if len(r) else 0.5
