@@ -138,7 +138,9 @@ def emg_sentences(
     pattern = (
         pl.when(pat == "multisegmental").then(pl.lit(", consistent with segmental anterior horn cell involvement"))
         .when(pat == "single_root").then(pl.concat_str(
-            pl.lit(", consistent with a "), pl.col("lmn_segments_label"),
+            pl.when(pl.col("lmn_myotomes_label").str.contains("^[LS]"))
+            .then(pl.lit(", consistent with an ")).otherwise(pl.lit(", consistent with a ")),
+            pl.col("lmn_myotomes_label"),
             pl.lit(" motor root or segmental anterior horn cell lesion")))
         .when((pat == "bulbar") & (nuclei != "")).then(pl.concat_str(
             pl.lit(", consistent with involvement of the "), nuclei, pl.lit(" motor nucleus"),
