@@ -38,7 +38,8 @@ class Snapshot:
     _locks: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._locks.update({kind: threading.Lock() for kind in ("overview", "cohort", "reports")})
+        self._locks.update({kind: threading.Lock()
+                            for kind in ("overview", "cohort", "reports", "signals")})
         self._sorted = {("patients", "patient_id"): _sorted(self.dataset.patients, "patient_id"),
                         ("studies", "study_id"): _sorted(self.dataset.studies, "study_id"),
                         ("studies", "patient_id"): _sorted(self._studies_with_findings(),
@@ -140,6 +141,31 @@ class Snapshot:
 
         return self._cached(("reports", settings), build)
 
+    def recording_figure(self, study_id: str, index: int) -> Path | None:
+        """PNG of the ``index``-th recording of a study (templates, firing raster, raw signal
+        with marks; ``edxlab.signal.plot_analysis``), drawn once; None when it has no file."""
+        rows = self.rows("signals", study_id).to_dicts()
+        base = Path(self.dataset.source) if self.dataset.source else None
+        if not 0 <= index < len(rows) or base is None:
+            return None
+        path = (base / rows[index]["file"]).resolve()
+        if not path.is_relative_to(base.resolve()) or not path.is_file():
+            return None
+
+        def build() -> Path:
+            from edxlab.signal.analyze import analyze_file, plot_analysis
+
+            row, study = rows[index], self.study(study_id) or {}
+            analysis = analyze_file(path, muscle=row["muscle"], age=study.get("age_years"),
+                                    activation=row.get("activation"), format=row.get("format"),
+                                    channel=row.get("channel"))
+            root = self.reports_root or Path(tempfile.mkdtemp(prefix="edxlab-reports-"))
+            out = Path(tempfile.mkdtemp(dir=root, prefix="signal-")) / "recording.png"
+            plot_analysis(analysis, out)
+            return out
+
+        return self._cached(("signals", study_id, index), build)
+
     def _cached(self, key, build):
         """``build()`` once per key; one lock per kind, so that a slow report never holds up
         the patient list."""
@@ -193,6 +219,7 @@ def load_snapshot(database: Database, generation: int = 0, profile: str | None =
 
     with database.reader() as con:
         dataset = store.load_dataset(con)
+        dataset.source = database.recordings
         present = set(store.list_tables(con))
         findings = {name: store.read_table(con, name) for name in FINDINGS
                     if name in present and profile is None}
