@@ -137,3 +137,13 @@ def test_small_cells_suppressed_in_report(tmp_path):
     assert cells[1] == "suppressed/4" and cells[2] == ""  # 2 of 4: both cells below 3
     aqp4 = soup.find(id="comparisons-table").find("tbody").find("tr").find_all("td")
     assert (aqp4[3].text, aqp4[5].text) == ("<3/3", "0/1 (0.0%)")  # AQP4+ 2/3 with LMN; zero is shown
+
+
+def test_mogad_reported_as_a_separate_group():
+    ds, sf = small_cohort()
+    result = run_cohort(ds, sf)
+    groups = result.summary_by_aqp4["subgroup"].unique(maintain_order=True).to_list()
+    # p3 (AQP4-IgG negative, MOG-IgG 1:1000) meets both IPND (seronegative) and MOGAD 2023
+    assert sorted(groups) == ["AQP4-IgG positive", "MOGAD (2023 criteria)"]
+    den = result.summary_by_aqp4.filter(pl.col("measure") == "denervation")
+    assert dict(zip(den["subgroup"], den["N"])) == {"AQP4-IgG positive": 3, "MOGAD (2023 criteria)": 1}

@@ -56,6 +56,8 @@ def run_cohort(ds: Dataset, study_findings: pl.DataFrame | None, settings: Cohor
         included.with_columns(
             aqp4_group=pl.when(pl.col("nmosd_criteria") == "aqp4_positive")
             .then(pl.lit("AQP4-IgG positive"))
+            .when(pl.col("mogad").fill_null(False))
+            .then(pl.lit("MOGAD (2023 criteria)"))
             .otherwise(pl.lit("AQP4-IgG negative or unknown"))
         ),
         settings.ci_method,
