@@ -173,8 +173,8 @@ def test_axonal_polyneuropathy_explains_distal_leg_denervation():
     assert s["denervation_pattern"] == "length_dependent"
     assert s["mri_concordant"] is None
     assert s["emg_summary"] == (
-        "Needle EMG shows active denervation in the TA, EDB, medial gastrocnemius, explained by "
-        "the polyneuropathy."
+        "Needle EMG shows active denervation in the TA, EDB, medial gastrocnemius bilaterally, "
+        "explained by the polyneuropathy."
     )
     assert by_muscle(f)[("tibialis_anterior", "L")]["explained_by"] == "polyneuropathy"
 
@@ -448,3 +448,36 @@ def test_l5_radiculopathy_with_normal_quadriceps_and_gastrocnemius():
         "Needle EMG shows active denervation in the L5 myotome (TA, gluteus medius, peroneus "
         "longus, tibialis posterior, L5 paraspinal) with normal sensory responses, consistent "
         "with an L5 motor root or segmental anterior horn cell lesion.")
+
+
+def test_thoracic_denervation_and_thoracic_cord_lesion():
+    rows = [muscle("thoracic_paraspinal", level="T8", fibs="2+"),
+            muscle("thoracic_paraspinal", level="T9", fibs="1+"),
+            muscle("rectus_abdominis", fibs="1+")]
+    f, s = run(rows, mri=[{"region": "spinal_cord", "level_from": "T6", "level_to": "T7"}])
+    assert s["denervation_regions"] == ["thoracic"]
+    assert s["denervation_segments"] == ["T8", "T9"]
+    assert s["mri_concordant"] is True  # T6-T7 vertebrae = T8-T9 cord segments
+    assert s["mri_lesions"] == "T6-T7 cord"
+
+
+def test_bilateral_carpal_tunnel_supports_no_segment_and_multiplex_explains():
+    rows = [muscle("abductor_pollicis_brevis", fibs="1+"),
+            muscle("abductor_pollicis_brevis", side="L", fibs="1+")]
+    f, s = run(rows, lesions=[lesion("mononeuropathy", "median", "R", "wrist"),
+                              lesion("mononeuropathy", "median", "L", "wrist")])
+    assert s["denervation_segments"] == [] and s["denervation_explained_by_ncs"] is True
+    assert s["emg_summary"] == (
+        "Needle EMG shows active denervation in the APB bilaterally, explained by the left median "
+        "neuropathy at the wrist and the right median neuropathy at the wrist.")
+    rows = [muscle("tibialis_anterior", fibs="2+"), muscle("first_dorsal_interosseous", side="L", fibs="2+")]
+    f, s = run(rows, lesions=[lesion("mononeuropathy_multiplex", "peroneal", "R", "fibular_head"),
+                              lesion("mononeuropathy_multiplex", "ulnar", "L", "elbow")])
+    assert s["denervation_explained_by_ncs"] is True and s["denervation_pattern"] == "multiple_nerves"
+
+
+def test_trapezius_denervation_is_concordant_with_an_upper_cervical_lesion():
+    rows = [muscle("trapezius", fibs="2+"), muscle("sternocleidomastoid", fibs="1+")]
+    f, s = run(rows, mri=[{"region": "spinal_cord", "level_from": "C1", "level_to": "C2"}])
+    assert s["lmn_involvement"] is True
+    assert s["mri_concordant"] is True  # spinal accessory nucleus, cord C1-C5
