@@ -2,7 +2,7 @@
 
 Builds a project database from the synthetic ``registry`` preset (``edxlab.synth``), imports it
 (``edxlab.store``), stores the findings (``edxlab.interpret``), starts ``edxlab serve`` in a
-child process and drives it with 8 client threads, each making a bounded number of requests:
+child process and drives it with 8 client processes, each making a bounded number of requests:
 the filtered, paginated patient list, a patient page, a study page and the study's EDX report.
 Prints p50/p95/max latency per page and the server's peak memory.
 Target (issue 7): p95 < 150 ms for the patient list, a patient page and a study page.
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -99,10 +99,14 @@ def wait_ready(base: str, timeout: float = 900) -> float:
 
 
 def client_loop(base: str, n: int, patients: list[str], studies: list[str], seed: int,
-                out: dict[str, list[float]], lock: threading.Lock, errors: list) -> None:
+                start: float) -> tuple[dict[str, list[float]], list]:
+    """One client (its own process): ``n`` requests in a row; returns latencies and errors."""
     import httpx
 
+    out: dict[str, list[float]] = {}
+    errors: list = []
     rng = random.Random(seed)
+    time.sleep(max(0.0, start - time.time()))
     kinds = ["patient_list", "patient_page", "study_page", "study_report"]
     with httpx.Client(base_url=base, timeout=30) as client:
         for i in range(n):
@@ -118,10 +122,10 @@ def client_loop(base: str, n: int, patients: list[str], studies: list[str], seed
             t0 = time.perf_counter()
             response = client.get(url)
             elapsed = (time.perf_counter() - t0) * 1000
-            with lock:
-                out.setdefault(kind, []).append(elapsed)
-                if response.status_code != 200:
-                    errors.append((url, response.status_code))
+            out.setdefault(kind, []).append(elapsed)
+            if response.status_code != 200:
+                errors.append((url, response.status_code))
+    return out, errors
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -159,16 +163,16 @@ def main() -> None:
               f"{len(studies):,} studies)")
         samples: dict[str, list[float]] = {}
         errors: list = []
-        lock = threading.Lock()
-        threads = [threading.Thread(target=client_loop, args=(base, args.requests, patients,
-                                                              studies, seed, samples, lock, errors))
-                   for seed in range(args.clients)]
-        t0 = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - t0
+        start = time.time() + 2.0  # every client process starts at the same moment
+        with multiprocessing.get_context("spawn").Pool(args.clients) as pool:
+            jobs = [pool.apply_async(client_loop, (base, args.requests, patients, studies, seed,
+                                                   start)) for seed in range(args.clients)]
+            results_by_client = [job.get() for job in jobs]
+        wall = time.time() - start
+        for out, errs in results_by_client:
+            errors += errs
+            for kind, values in out.items():
+                samples.setdefault(kind, []).extend(values)
         rss = peak_rss_mb(server.pid)
     finally:
         server.terminate()
