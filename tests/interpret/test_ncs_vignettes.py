@@ -373,3 +373,49 @@ def test_study_without_nerve_conductions():
     row = f.study_ncs.row(0, named=True)
     assert (row["ncs_abnormal"], row["motor_only_pattern"]) == (None, None)
     assert row["ncs_summary"] == "No nerve conduction studies were recorded."
+
+
+# left arm: median neuropathy at the wrist beside an ulnar neuropathy at the elbow (the ulnar
+# SNAP is low from the elbow lesion, so no median-ulnar comparison can be used)
+LEFT_CTS = [mot("median", "L", "wrist", 5.2, 7.0, 70.0), mot("median", "L", "elbow", 9.2, 6.7, 220.0),
+            sen("median", "L", 4.2, 12.0, 130.0)]
+LEFT_UNE = [mot("ulnar", "L", "wrist", 2.9, 8.0, 70.0), mot("ulnar", "L", "below_elbow", 6.3, 7.8, 200.0),
+            mot("ulnar", "L", "above_elbow", 9.3, 5.5, 100.0), sen("ulnar", "L", 2.8, 6.0, 110.0)]
+
+
+def test_carpal_tunnel_beside_ulnar_neuropathy_at_the_elbow():
+    f, s, n = run(normal_rows() + LEFT_CTS + LEFT_UNE, NORMAL_F)
+    # two entrapments in one limb are two mononeuropathies, not a multiplex (edx_reference 2.9:
+    # multiplex = non-contiguous named nerves; entrapment sites never count towards it)
+    assert s["mononeuropathies"] == ["median:L:wrist", "ulnar:L:elbow"]
+    assert s["polyneuropathy"] == "none"
+    assert s["ncs_abnormal"] is True
+    assert set(f.lesions["kind"]) == {"mononeuropathy"}
+    med = f.lesions.filter(f.lesions["nerve"] == "median").row(0, named=True)
+    assert (med["site"], med["severity"]) == ("wrist", "moderate")
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a left "
+                                "median neuropathy at the wrist, moderate in severity and a left "
+                                "ulnar neuropathy at the elbow, moderate in severity.")
+
+
+def test_mild_carpal_tunnel_with_the_ulnar_snap_explained_by_an_elbow_lesion():
+    # sensory-only median finding: localized because the low ulnar SNAP has its own cause
+    rows = normal_rows() + [mot("median", "L", "wrist", 3.8, 8.0, 70.0),
+                            mot("median", "L", "elbow", 7.8, 7.8, 220.0),
+                            sen("median", "L", 4.0, 25.0, 130.0)] + LEFT_UNE
+    _, s, _ = run(rows, NORMAL_F)
+    assert s["mononeuropathies"] == ["median:L:wrist", "ulnar:L:elbow"]
+    assert s["polyneuropathy"] == "none"
+
+
+def test_median_and_ulnar_sensory_abnormal_without_localization_is_not_cts():
+    # prolonged median sensory latency with a low ulnar SNAP and no ulnar lesion at the elbow:
+    # no comparison and no self-localizing median motor finding, so no carpal tunnel
+    rows = normal_rows() + [mot("median", "L", "wrist", 3.8, 8.0, 70.0),
+                            mot("median", "L", "elbow", 7.8, 7.8, 220.0),
+                            sen("median", "L", 4.0, 25.0, 130.0),
+                            mot("ulnar", "L", "wrist", 2.8, 10.0, 70.0),
+                            mot("ulnar", "L", "below_elbow", 6.2, 9.8, 200.0),
+                            sen("ulnar", "L", 2.8, 6.0, 110.0)]
+    _, s, _ = run(rows, NORMAL_F)
+    assert "median:L:wrist" not in s["mononeuropathies"]

@@ -131,8 +131,8 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pl.col("parent").fill_null(pl.col("nerve"))).sort("nid")
 
     # focal lesions localized by the data
-    cts = carpal_tunnel(w)
     segmono = segment_mononeuropathies(w, segs_w)
+    cts = carpal_tunnel(w, segs_w, segmono)
     entrap = pl.DataFrame({"nerve": [n for n, _ in ENTRAPMENT_SITES],
                            "site": [s for _, s in ENTRAPMENT_SITES], "_entrap": True})
     localized = pl.concat([cts, segmono]).join(entrap, on=["nerve", "site"], how="left").with_columns(

@@ -74,12 +74,24 @@ def _lesion(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
 # focal neuropathies
 # ----------------------------------------------------------------------------------------------
 
-def carpal_tunnel(w: pl.DataFrame) -> pl.DataFrame:
-    """Median neuropathy at the wrist, per side, graded mild/moderate/severe (AAEM 2002)."""
+def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
+                  localized: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Median neuropathy at the wrist, per side, graded mild/moderate/severe (AAEM 2002).
+
+    An abnormal ulnar sensory response on the same side blocks the diagnosis (the median
+    findings could be part of a generalized process) unless a median-ulnar comparison is
+    abnormal, or the median findings localize on their own (prolonged median motor and sensory
+    distal latencies, or a prolonged palm-wrist latency, with a normal median forearm velocity
+    in ``segs``), or the ulnar abnormality is explained by an ulnar lesion at the elbow in
+    ``localized`` (the segment lesions; see [cts] in the criteria file).
+    """
     cts = ncs_criteria()["cts"]
     med = w.filter(pl.col("nerve") == "median")
     sens = med.filter(pl.col("modality") != "motor").group_by("study_id", "side").agg(
         (pl.col("distal_latency_abnormal") | pl.col("absent")).any().alias("sens_abn"),
+        pl.col("distal_latency_abnormal").any().alias("sens_lat_abn"),
+        (pl.col("distal_latency_abnormal") & (pl.col("modality") == "mixed")).any()
+        .alias("palm_lat_abn"),
         (pl.col("absent") & (pl.col("modality") == "sensory")).any().alias("sens_absent"),
         pl.col("evidence").filter(pl.col("abnormal")).str.join("; ").alias("sens_ev"),
         pl.col("rule_ids").filter(pl.col("abnormal")).str.join(";").alias("sens_rules"),
@@ -123,10 +135,25 @@ def carpal_tunnel(w: pl.DataFrame) -> pl.DataFrame:
          .join(mot, on=["study_id", "side"], how="left")
          .join(comp, on=["study_id", "side"], how="left")
          .join(uln, on=["study_id", "side"], how="left"))
+    own = [pl.lit(False).alias("forearm_normal"), pl.lit(False).alias("ulnar_explained")]
+    if segs is not None:
+        fa = segs.filter((pl.col("nerve") == "median") & ~pl.col("entrapment")
+                         & pl.col("cv").is_not_null()).group_by("study_id", "side").agg(
+            (~pl.col("cv_abnormal") & ~pl.col("cv_cold")).all().alias("forearm_normal"))
+        d = d.join(fa, on=["study_id", "side"], how="left")
+        own[0] = pl.col("forearm_normal")
+    if localized is not None:
+        ue = localized.filter((pl.col("nerve") == "ulnar") & (pl.col("site") == "elbow")).select(
+            "study_id", "side", ulnar_explained=pl.lit(True)).unique()
+        d = d.join(ue, on=["study_id", "side"], how="left")
+        own[1] = pl.col("ulnar_explained")
+    d = d.with_columns(own)
     f = lambda c: pl.col(c).fill_null(False)  # noqa: E731
     comp_abn = pl.col("comp_ev").is_not_null()
     median_abn = f("sens_abn") | f("dl_abn") | comp_abn
-    d = d.filter(median_abn & ~f("forearm_demy") & (~f("ulnar_abn") | comp_abn))
+    self_localized = f("forearm_normal") & ((f("dl_abn") & f("sens_lat_abn")) | f("palm_lat_abn"))
+    d = d.filter(median_abn & ~f("forearm_demy")
+                 & (~f("ulnar_abn") | comp_abn | self_localized | f("ulnar_explained")))
     return _lesion(d.with_columns(
         nerve=pl.lit("median"), site=pl.lit("wrist"), length_dependent=pl.lit(None, pl.Boolean),
         severity=pl.when(f("sens_absent") | f("cmap_low")).then(pl.lit("severe"))
