@@ -378,10 +378,15 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
           .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null())
           .sort("nid"))
     req = dsp["required_nerve"]
+    eld = dsp["elderly_fallback"]
     per = nw.group_by("study_id").agg(
         pl.col("parent").filter(pl.col("gen")).n_unique().alias("n_nerves"),
         (pl.col("gen") & (pl.col("nerve") == req)).sum().alias("sural_abn"),
         (pl.col("nerve") == req).sum().alias("sural_tested"),
+        ((pl.col("nerve") == req) & pl.col("amplitude_nr").fill_null(False)
+         & ~pl.col("abnormal")).sum().alias("sural_absent_normal"),
+        (pl.col("gen") & pl.col("nerve").is_in(eld["substitute_nerves"])).any()
+        .alias("substitute_abn"),
         (pl.col("gen") & (pl.col("limb") == "lower")).mean().alias("frac_lower"),
         (pl.col("gen") & (pl.col("limb") == "upper")).mean().alias("frac_upper"),
         (pl.col("gen").filter(pl.col("limb") == "lower")).mean().alias("fl"),
@@ -398,7 +403,12 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
         pl.col("demyelinating_met").fill_null(False), pl.col("n_any").fill_null(0))
     dsp_met = ((pl.col("sural_abn") >= 1) & (pl.col("sural_abn") == pl.col("sural_tested"))
                & (pl.col("n_nerves") >= dsp["min_nerves"]))
-    per = per.with_columns(dsp_met=dsp_met).with_columns(
+    # every tested sural absent but normal for age: a lower-limb nerve stands in for it
+    elderly = ((pl.col("sural_tested") >= 1)
+               & (pl.col("sural_absent_normal") == pl.col("sural_tested"))
+               & pl.col("substitute_abn") & (pl.col("n_nerves") >= eld["min_nerves"]))
+    per = per.with_columns(dsp_elderly=elderly).with_columns(
+        dsp_met=dsp_met | pl.col("dsp_elderly")).with_columns(
         polyneuropathy=pl.when(pl.col("demyelinating_met")).then(pl.lit("demyelinating"))
         .when(pl.col("dsp_met") & (pl.col("n_any") > 0)).then(pl.lit("mixed"))
         .when(pl.col("dsp_met")).then(pl.lit("axonal"))
@@ -411,12 +421,17 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
     pn = per.filter(pl.col("polyneuropathy") != "none")
     rules = pl.concat_str([
         pl.when(pl.col("dsp_met")).then(pl.lit("ENGLAND2005.dsp")),
+        pl.when(pl.col("dsp_elderly")).then(pl.lit("TAVEE2014.dsp_elderly_sural")),
         pl.when(pl.col("demyelinating_met")).then(pl.lit(f"{set_name}.polyneuropathy")),
         pl.col("pn_rules")], separator=";", ignore_nulls=True)
     ev = pl.concat_str([
-        pl.when(pl.col("dsp_met")).then(pl.concat_str([
+        pl.when(pl.col("dsp_met") & ~pl.col("dsp_elderly")).then(pl.concat_str([
             pl.lit("abnormal in "), pl.col("n_nerves").cast(pl.String),
             pl.lit(" nerves including the sural (England 2005)")])),
+        pl.when(pl.col("dsp_elderly")).then(pl.concat_str([
+            pl.lit("abnormal in "), pl.col("n_nerves").cast(pl.String),
+            pl.lit(" nerves including a lower-limb nerve standing in for the sural, absent but "
+                   "normal for age (England 2005; Tavee 2014)")])),
         pl.when(pl.col("demyelinating_met")).then(pl.concat_str([
             pl.lit(f"demyelinating features ({set_name}): "), pl.col("demy_evidence")])),
         pl.col("pn_evidence")], separator="; ", ignore_nulls=True)
