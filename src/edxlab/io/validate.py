@@ -252,7 +252,11 @@ def _parse_code(ck: Checker, t: RawTable, col: Column, raw: pl.Series, frame: pl
     if vocab is None or col.open:
         for value in uniques:
             mapping.setdefault(value, normalize(value))
-    out = raw.replace_strict(mapping, default=None, return_dtype=pl.String) if uniques else raw
+    identity = len(mapping) == len(uniques) and all(k == v for k, v in mapping.items())
+    if identity or not uniques:  # every value already a canonical code: nothing to map
+        out = raw
+    else:
+        out = raw.replace_strict(mapping, default=None, return_dtype=pl.String)
     if vocab is not None:
         _report_aliases(ck, t, col, vocab, raw, frame, via_alias, mapping)
         bad = raw.is_not_null() & out.is_null()
@@ -554,13 +558,19 @@ def _check_distal_responses(ck: Checker, label: str, ncs: pl.DataFrame) -> None:
     # group on a 64-bit hash of the nerve study (a collision is ~1e-8 likely for a million
     # nerve studies): hashing once is several times cheaper than grouping four text columns
     data = data.with_columns(pl.struct(group).hash().alias("nerve_study"))
-    nearest = data.group_by("nerve_study").agg(pl.col("order").min())
-    distal = data.join(nearest, on=["nerve_study", "order"], how="semi")
-    summary = distal.group_by("nerve_study").agg(
-        pl.col("response").any().alias("any_response"), pl.col(ROW).min(),
-        pl.col("stim_site").first(), *[pl.col(c).first() for c in group])
-    no_response = summary.filter(~pl.col("any_response"))
-    no_record = distal.filter(pl.col("record_site").is_null())
+    # Two minima per nerve study in one fast aggregation: order*2 + 0/1 flags tell whether some
+    # row at the most distal site has a response, and whether one lacks its record_site.
+    response = pl.col("order") * 2 + (~pl.col("response")).cast(pl.Int64)
+    record = pl.col("order") * 2 + pl.col("record_site").is_not_null().cast(pl.Int64)
+    per_study = data.group_by("nerve_study").agg(
+        pl.col("order").min().alias("distal"), response.min().alias("r"), record.min().alias("k"))
+    failing = per_study.filter((pl.col("r") % 2 == 1)
+                               | ((pl.col("k") % 2 == 0) & (pl.col("k") // 2 == pl.col("distal"))))
+    rows = data.join(failing.select("nerve_study", "distal", "r"), on="nerve_study").filter(
+        pl.col("order") == pl.col("distal"))
+    no_response = rows.filter(pl.col("r") % 2 == 1).group_by("nerve_study").agg(
+        pl.col(ROW).min(), *[pl.col(c).first() for c in [*group, "stim_site"]])
+    no_record = rows.filter(pl.col("record_site").is_null())
     ck.emit(label, "latency_ms", no_response.with_columns(value=pl.lit(None)), "error",
             "distal_response",
             lambda r: f"no distal response for {r['nerve']} {r['modality']} {r['side']}: the most "
