@@ -83,12 +83,27 @@ def test_logistic_enough_events_no_warning():
     assert res.events_per_variable == 30.0
 
 
-def test_logistic_separation_is_reported_not_raised():
+def test_logistic_separating_binary_predictor_is_left_out():
     f = pl.DataFrame(
         {
             "lmn_involvement": [True] * 5 + [False] * 15,
             "aqp4_positive": [True] * 5 + [False] * 15,
             "cervical_lesion": [True, False] * 10,
+        }
+    )
+    res = logistic_lmn(f)
+    assert res.warnings[0] == (
+        "AQP4-IgG positive was left out: a cell of its 2x2 table with the outcome is empty "
+        "(quasi-complete separation; no finite odds ratio)."
+    )
+    assert res.fitted and res.table["term"].to_list() == ["cervical_lesion"]
+
+
+def test_logistic_continuous_separation_is_reported_not_raised():
+    f = pl.DataFrame(
+        {
+            "lmn_involvement": [True] * 5 + [False] * 15,
+            "days_attack_to_edx": [10.0, 20.0, 30.0, 40.0, 50.0] + [200.0 + 10 * i for i in range(15)],
         }
     )
     res = logistic_lmn(f)

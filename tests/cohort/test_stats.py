@@ -92,7 +92,7 @@ def test_summary_reproduces_the_published_partition():
     assert got["denervation_region_cervical"] == (9, 59)
     assert got["denervation_region_lumbosacral"] == (4, 59)
     row = s.filter(pl.col("measure") == "denervation").row(0, named=True)
-    assert (row["percent"], row["ci_low"], row["ci_high"], row["ci_method"]) == (22.03, 13.35, 34.13, "wilson")
+    assert (row["percent"], row["ci_low"], row["ci_high"], row["ci_method"]) == (22.0339, 13.3542, 34.1327, "wilson")
 
 
 def test_summary_denominator_excludes_unknown_values():

@@ -45,6 +45,7 @@ LOGISTIC_PREDICTORS: tuple[tuple[str, str], ...] = (
     ("days_attack_to_edx", "Days from the last attack to EDX (per 30 days)"),
 )
 MIN_EVENTS_PER_VARIABLE = 10
+MIN_COMPLETE_CASES = 10
 
 COMPARISON_SCHEMA = {
     "comparison": pl.String,
@@ -228,12 +229,33 @@ def logistic_lmn(frame: pl.DataFrame, outcome: str = "lmn_involvement") -> Logis
             notes.append(f"{labels[p]} does not vary among the {f.height} complete cases and was left out.")
         else:
             kept.append(p)
+    for p in list(kept):  # quasi-complete separation: a binary predictor with an empty cell
+        if f[p].dtype == pl.Boolean:
+            cells = f.group_by(p, outcome).len()
+            if cells.height < 4:
+                notes.append(
+                    f"{labels[p]} was left out: a cell of its 2x2 table with the outcome is empty "
+                    "(quasi-complete separation; no finite odds ratio)."
+                )
+                kept.remove(p)
     events = int(f[outcome].sum()) if f.height else 0
     nonevents = f.height - events
     epv = min(events, nonevents) / len(kept) if kept else 0.0
     result = LogisticResult(outcome, f.height, events, kept, epv, pl.DataFrame(schema=LOGISTIC_SCHEMA), notes)
     if not kept or events == 0 or nonevents == 0:
         notes.append("The logistic model was not fitted: no outcome variation or no usable predictor.")
+        return result
+    if f.height < MIN_COMPLETE_CASES:
+        notes.append(
+            f"The logistic model was not fitted: {f.height} patients with every predictor known "
+            f"(at least {MIN_COMPLETE_CASES} needed)."
+        )
+        return result
+    if epv < 1:
+        notes.append(
+            f"The logistic model was not fitted: {min(events, nonevents)} events for {len(kept)} predictors "
+            "(fewer than one event per variable)."
+        )
         return result
     if epv < MIN_EVENTS_PER_VARIABLE:
         notes.append(

@@ -174,9 +174,9 @@ def cohort_summary(
                 "measure": measure,
                 "n": None if suppressed else n,
                 "N": N,
-                "percent": None if suppressed or not N else round(p.percent, 2),
-                "ci_low": None if suppressed or lo is None else round(lo, 2),
-                "ci_high": None if suppressed or hi is None else round(hi, 2),
+                "percent": None if suppressed or not N else round(p.percent, 4),
+                "ci_low": None if suppressed or lo is None else round(lo, 4),
+                "ci_high": None if suppressed or hi is None else round(hi, 4),
                 "ci_method": ci_method,
                 "suppressed": suppressed,
             }

@@ -90,7 +90,7 @@ def table1(frame: pl.DataFrame, groupby: str | None = "lmn_involvement", min_cel
             if level != "yes":
                 continue
             level = ""
-        rec = {"variable": var, "level": level, "missing": None}
+        rec = {"variable": var, "level": str(level).replace("_", " "), "missing": None}
         if name in missing and name not in seen:
             rec["missing"] = missing[name]
             seen.add(name)

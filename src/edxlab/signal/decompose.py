@@ -188,26 +188,23 @@ def _merge(templates: list[np.ndarray], match_limit: float, search: int) -> list
 
 
 def _match(X: np.ndarray, T: np.ndarray, search: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Best template and shift for each window. X has 2*search extra samples at each end.
+    """Best template and shift for each window. X has ``search`` extra samples at each end.
 
     Returns (template index, shift in samples, squared distance).
     """
     n, L = X.shape
     m = L - 2 * search
-    best_d = np.full(n, np.inf)
-    best_k = np.zeros(n, np.int64)
-    best_s = np.zeros(n, np.int64)
-    tt = (T * T).sum(1)
-    for s in range(-search, search + 1):
-        Xs = X[:, search + s: search + s + m]
-        d = (Xs * Xs).sum(1)[:, None] + tt[None, :] - 2.0 * Xs @ T.T
-        k = np.argmin(d, axis=1)
-        dk = d[np.arange(n), k]
-        better = dk < best_d
-        best_d[better] = dk[better]
-        best_k[better] = k[better]
-        best_s[better] = s
-    return best_k, best_s, np.maximum(best_d, 0.0)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    V = np.lib.stride_tricks.sliding_window_view(X, m, axis=1)  # (n, P, m)
+    cs = np.concatenate((np.zeros((n, 1)), np.cumsum(X * X, axis=1)), axis=1)
+    vv = cs[:, m:] - cs[:, :-m]  # (n, P) window energies
+    D = vv[:, :, None] + (T * T).sum(1)[None, None, :] - 2.0 * np.einsum("npm,km->npk", V, T, optimize=True)
+    P, K = D.shape[1], D.shape[2]
+    flat = np.argmin(D.reshape(n, P * K), axis=1)
+    p, k = np.divmod(flat, K)
+    d = D.reshape(n, P * K)[np.arange(n), flat]
+    return k.astype(np.int64), (p - search).astype(np.int64), np.maximum(d, 0.0)
 
 
 def _refractory(times: np.ndarray, dist: np.ndarray, refractory: float) -> np.ndarray:

@@ -1,13 +1,14 @@
 """Clinical MUAP measurements on a unit's median template (Pattichis et al., IEEE TBME 1995;42:486).
 
 - begin/end: searching outward from the main spike, the first point from which the signal stays
-  inside the +/-40 uV band for 3 ms (the band is narrowed to 10% of the MUAP's amplitude for
-  MUAPs smaller than 400 uV, which otherwise would have no measurable duration);
+  inside the +/-40 uV band for 3 ms (the band is narrowed to 5% of the MUAP's amplitude for
+  MUAPs smaller than 800 uV, which otherwise would have too short a duration, and never below
+  3 x the template's noise RMS);
 - baseline: mean over 3 ms starting 6 ms before the begin point, subtracted;
 - amplitude: maximum positive peak minus minimum negative peak between begin and end;
 - phases: baseline crossings of excursions larger than 25 uV, plus one (polyphasic: >= 5);
 - turns: peaks separated from the previous and the next peak by >= 25 uV (the 25 uV limit is
-  likewise narrowed to 10% of amplitude for small MUAPs);
+  likewise narrowed to 10% of amplitude for small MUAPs, never below 3 x noise RMS);
 - spike duration: first to last turn; area: rectified area (uV ms) over the whole duration.
 """
 
@@ -23,6 +24,10 @@ BASELINE_LEAD_S = 0.006
 PHASE_UV = 25.0
 TURN_UV = 25.0
 SMALL_FRACTION = 0.10
+#: the +/-40 uV duration band is narrowed to 5% of amplitude for MUAPs below 800 uV, so that
+#: durations of small and medium MUAPs are on the scale of the multi-MUP reference tables
+DURATION_FRACTION = 0.05
+NOISE_FACTOR = 3.0
 #: half-width (s) of the window over which a unit's MUAP is averaged
 MUAP_HALF_S = 0.015
 
@@ -104,9 +109,13 @@ def measure_muap(t: np.ndarray, fs: float, centre: int | None = None) -> MuapMea
     lo = max(0, centre - int(0.002 * fs))
     hi = min(n, centre + int(0.002 * fs) + 1)
     peak = lo + int(np.argmax(np.abs(t[lo:hi])))
+    # noise of the template (its first and last 3 ms): limits never go below 3 x noise RMS, so
+    # that noise is not mistaken for a MUAP's slow phases, extra phases or turns
+    noise = float(np.std(np.concatenate((t[:q], t[-q:])))) if n > 2 * q else 0.0
+    floor = NOISE_FACTOR * noise
     for _ in range(2):
         amp0 = float(t.max() - t.min()) if n else 0.0
-        band = min(BAND_UV, SMALL_FRACTION * amp0)
+        band = max(min(BAND_UV, DURATION_FRACTION * amp0), floor)
         bad = np.abs(t) > band
         fwd = _quiet_run(bad, q)  # quiet from i to i+q
         bwd = _quiet_run(bad[::-1], q)[::-1]  # quiet from i-q to i
@@ -121,8 +130,8 @@ def measure_muap(t: np.ndarray, fs: float, centre: int | None = None) -> MuapMea
             break
     seg = t[begin: end + 1]
     amp = float(seg.max() - seg.min()) if len(seg) else 0.0
-    pthr = min(PHASE_UV, SMALL_FRACTION * amp)
-    tthr = min(TURN_UV, SMALL_FRACTION * amp)
+    pthr = max(min(PHASE_UV, SMALL_FRACTION * amp), floor)
+    tthr = max(min(TURN_UV, SMALL_FRACTION * amp), floor)
     # phases: sign runs whose excursion exceeds the limit, merged when of the same sign
     phases = 0
     if len(seg):

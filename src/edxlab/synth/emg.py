@@ -103,6 +103,7 @@ def _rows(prot: Protocol, names: np.ndarray):
     add(("iliopsoas",), prot.iliopsoas_emg)
     add(FOOT, prot.foot_emg)
     add(FACE, prot.face_emg)
+    add(("genioglossus",), prot.tongue_emg)
     add(("rectus_abdominis",), prot.rectus_emg)
     for name, levels, flags in (
         ("cervical_paraspinal", CERVICAL_PARASPINAL_LEVELS, prot.cervical_paraspinal),
@@ -149,6 +150,11 @@ def needle_emg(lat: Latent, prot: Protocol, rng: np.random.Generator) -> tuple[p
     is_foot = is_(*FOOT)
     is_face = is_(*FACE)
 
+    # nuclear (LMN) damage: anterior horn segments, or the hypoglossal nucleus for the tongue
+    bphase = lat.bulbar_phase()[study]
+    tongue = is_("genioglossus") & lat.xii[pat, side]
+    cord = cord | tongue
+    phase = np.where(tongue, bphase, phase)
     active = cord & np.isin(phase, (PHASE_ACTIVE, PHASE_ACTIVE_CHRONIC))
     chronic = cord & limb & np.isin(phase, (PHASE_ACTIVE_CHRONIC, PHASE_CHRONIC))
     early = cord & limb & (phase == PHASE_EARLY)
@@ -212,6 +218,7 @@ def needle_emg(lat: Latent, prot: Protocol, rng: np.random.Generator) -> tuple[p
             "muscle": mi,
             "nerve": labels(sorted(set(chart_nerve.tolist())), np.searchsorted(sorted(set(chart_nerve.tolist())), chart_nerve[mi])),
             "paraspinal": para,
+            "xii": is_("genioglossus"),
             "region": labels(sorted(set(region.tolist())), np.searchsorted(sorted(set(region.tolist())), region)),
             "active": (fibs >= 2) | (psw >= 2),
             "chronic": chronic,

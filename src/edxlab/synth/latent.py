@@ -79,9 +79,15 @@ class Latent:
     has_emg: np.ndarray
     facial: np.ndarray  # (S, 2) int8, facial palsy present at this study
     # optional: forced protocol choices (None = drawn by the protocol planner)
+    # hypoglossal (XII) nucleus damage from the area postrema / medulla attack: (P, 2) bool
+    xii: np.ndarray | None = None
     arm_emg: np.ndarray | None = None  # (S, 2) bool
     leg_emg: np.ndarray | None = None
     notes: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.xii is None:
+            self.xii = np.zeros((len(self.patient_id), 2), dtype=bool)
 
     @property
     def n_patients(self) -> int:
@@ -100,5 +106,12 @@ class Latent:
         """EMG phase of the cord damage at each study (PHASE_*)."""
         onset = self.myelitis_onset[self.study_patient]
         has = (self.ah_mask[self.study_patient] != 0).any(axis=1) & ~np.isnat(onset)
+        days = np.where(np.isnat(onset), -1, (self.study_date - onset).astype("timedelta64[D]").astype(np.int64))
+        return ah_phase(days, has)
+
+    def bulbar_phase(self) -> np.ndarray:
+        """EMG phase of the hypoglossal nucleus damage at each study (from the medulla attack)."""
+        onset = self.aps_onset[self.study_patient]
+        has = self.xii[self.study_patient].any(axis=1) & ~np.isnat(onset)
         days = np.where(np.isnat(onset), -1, (self.study_date - onset).astype("timedelta64[D]").astype(np.int64))
         return ah_phase(days, has)

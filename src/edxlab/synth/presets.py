@@ -112,6 +112,11 @@ def registry(n_patients: int, seed: int) -> Latent:
     which = rng.choice(3, P, p=[0.4, 0.4, 0.2])  # L, R, both
     ah_mask = np.stack([np.where(which != 1, run, 0), np.where(which != 0, run, 0)], axis=1)
 
+    # the medulla lesion of an area postrema attack reaches the hypoglossal nucleus in some
+    xii_side = rng.integers(0, 2, P)
+    xii_hit = has_aps & (rng.random(P) < 0.3)
+    xii = np.stack([xii_hit & (xii_side == 0), xii_hit & (xii_side == 1)], axis=1)
+
     def sided(p, p_both, p_severe):
         has = rng.random(P) < p
         side = rng.integers(0, 2, P)
@@ -157,6 +162,7 @@ def registry(n_patients: int, seed: int) -> Latent:
         on_onset=on_onset,
         aps_onset=aps_onset,
         ah_mask=ah_mask.astype(np.int64),
+        xii=xii,
         cts=cts,
         une=une,
         pn=pn.astype(np.int8),

@@ -42,6 +42,7 @@ class Protocol:
     adm_emg: np.ndarray
     iliopsoas_emg: np.ndarray
     face_emg: np.ndarray  # (S, 2)
+    tongue_emg: np.ndarray  # (S, 2) genioglossus
     thoracic_emg: np.ndarray  # (S, 2)
     rectus_emg: np.ndarray  # (S, 2)
     # paraspinal levels examined: (S, 2, n_levels) bool
@@ -97,6 +98,8 @@ def plan(lat: Latent, rng: np.random.Generator) -> Protocol:
     adm_emg = arm_emg & ((une > 0) | (r() < 0.2))
     iliopsoas_emg = leg_emg & (((damage & segment_mask(["L2"])) != 0) | (r() < 0.3))
     face_emg = emg & (lat.facial == 2)
+    bulbar = (lat.bulbar_phase() != PHASE_NONE)[:, None] & lat.xii[pat]
+    tongue_emg = emg & (bulbar | (r() < 0.015))
     rectus_emg = thoracic_emg & (((damage & segment_mask([f"T{i}" for i in range(7, 13)])) != 0) & (r() < 0.6))
 
     arm_ncs = ncs & (arm_emg | (cts > 0) | (une > 0) | (r() < 0.6))
@@ -126,6 +129,7 @@ def plan(lat: Latent, rng: np.random.Generator) -> Protocol:
         adm_emg=adm_emg,
         iliopsoas_emg=iliopsoas_emg,
         face_emg=face_emg,
+        tongue_emg=tongue_emg,
         thoracic_emg=thoracic_emg,
         rectus_emg=rectus_emg,
         cervical_paraspinal=_levels(rng, arm_emg, damage, CERVICAL_PARASPINAL_LEVELS, 0.5),

@@ -103,7 +103,8 @@ def study_truth(lat: Latent, muscle_truth: pl.DataFrame, has_mri: np.ndarray) ->
         .join(supported_segments(den.filter(~pl.col("explained")), "unexplained_seg"), on="study", how="left")
         .join(
             den.filter(~pl.col("explained")).group_by("study").agg(
-                pl.col("segments").bitwise_or().alias("unexplained_roots")),
+                pl.col("segments").bitwise_or().alias("unexplained_roots"),
+                pl.col("xii").any().alias("unexplained_xii")),
             on="study", how="left",
         )
         # MRI concordance looks at the supported unexplained segments, else (a single nerve's
@@ -122,7 +123,9 @@ def study_truth(lat: Latent, muscle_truth: pl.DataFrame, has_mri: np.ndarray) ->
     denervation = active | chronic
     lmn = denervation & ~all_explained
     lesion = _widen(lesion_segment_mask(lat.lesion_from[pat], lat.lesion_to[pat]), MRI_MARGIN)
-    concordant = (unexplained_seg & lesion) != 0
+    # or an unexplained tongue denervation under a medulla lesion (hypoglossal nucleus)
+    medulla = ~np.isnat(lat.aps_onset[pat])
+    concordant = ((unexplained_seg & lesion) != 0) | (base["unexplained_xii"].fill_null(False).to_numpy() & medulla)
 
     frame = pl.DataFrame(
         {
