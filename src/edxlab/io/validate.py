@@ -336,15 +336,18 @@ def _header(ck: Checker, t: RawTable, spec: Table) -> pl.DataFrame | None:
                        "a column without a header holds values; they are ignored", "header")
             drop.append(name)
             continue
-        norm = re.sub(r"\s+", "_", name.strip().lower())
-        if norm in seen:
-            ck.add(t.label, 1, norm, name, "error",
+        original = re.sub(r"^__dup_\d+__", "", name)
+        norm = re.sub(r"\s+", "_", original.strip().lower())
+        if norm in seen or name.startswith("__dup_"):
+            ck.add(t.label, 1, norm, original, "error",
                    f"column '{norm}' appears twice; keep one", "header")
             drop.append(name)
             continue
         seen[norm] = name
         renames[name] = norm
-    frame = frame.drop(drop).rename(renames)
+    # rebuilt from Series: a header such as "*" or "^a$" must never be read as a pattern
+    frame = pl.DataFrame([frame.get_column(c).alias(renames.get(c, c))
+                          for c in frame.columns if c not in drop])
     known = Vocabulary(spec.name, "", {c: {} for c in spec.columns})
     for name in frame.columns:
         if name != ROW and name not in spec.columns:
@@ -364,12 +367,18 @@ def _header(ck: Checker, t: RawTable, spec: Table) -> pl.DataFrame | None:
 
 def _clean_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """Empty cells -> null; drop rows without any value (blank lines)."""
-    text = [c for c, d in frame.schema.items() if d == pl.String]
-    frame = frame.with_columns([pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in text])
-    cells = [c for c in frame.columns if c != ROW]
+    columns = []
+    for series in frame.get_columns():
+        if series.dtype == pl.String and (series == "").any():
+            series = series.set((series == "").fill_null(False), None)
+        columns.append(series)
+    frame = pl.DataFrame(columns)
+    cells = [series for series in columns if series.name != ROW]
     if not cells:
         return frame
-    blank = frame.select(pl.all_horizontal([pl.col(c).is_null() for c in cells])).to_series()
+    blank = cells[0].is_null()
+    for series in cells[1:]:
+        blank = blank & series.is_null()
     return frame.filter(~blank) if blank.any() else frame
 
 
@@ -600,9 +609,18 @@ def _check_ages(ck: Checker, labels: dict[str, str], studies: pl.DataFrame,
             lambda r: f"study_date {r['value']} is before the patient's birth year {r['by']}")
 
 
+def _is_file(base: Path, name: str | None) -> bool:
+    if not name:
+        return True
+    try:
+        return (base / name).is_file()
+    except (OSError, ValueError):  # e.g. a NUL byte in the cell
+        return False
+
+
 def _check_signal_files(ck: Checker, label: str, signals: pl.DataFrame, base: Path) -> None:
     files = signals["file"]
-    exists = pl.Series([(base / f).is_file() if f else True for f in files.to_list()])
+    exists = pl.Series([_is_file(base, f) for f in files.to_list()], dtype=pl.Boolean)
     ck.emit(label, "file", _bad_rows(signals, ~exists, files), "warning", "signal_file",
             lambda r: f"recording '{_show(r['value'])}' not found next to the dataset")
 
