@@ -64,9 +64,10 @@ def generate_chunk(start: int, n: int, seed: int) -> dict[str, pa.Table]:
     kind = rng.choice(len(KINDS), size=n, p=KIND_P)
     k = {name: kind == i for i, name in enumerate(KINDS)}
     age = rng.uniform(18, 88, n).round(0)
+    height = rng.normal(170, 9, n).round(0)
     studies = pa.table({
         "study_id": sid, "patient_id": sid, "study_date": np.full(n, np.datetime64("2023-01-01")),
-        "age_years": age, "height_cm": rng.normal(170, 9, n).round(0),
+        "age_years": age, "height_cm": height,
         "temp_upper_c": np.full(n, 33.0), "temp_lower_c": np.where(k["cold"], 27.5, 31.5),
     })
     cols: dict[str, list] = {c: [] for c in ("study_id", "nerve", "modality", "side", "stim_site",
@@ -114,7 +115,7 @@ def generate_chunk(start: int, n: int, seed: int) -> dict[str, pa.Table]:
     ncs = pa.table({c: pa.array(np.concatenate(v), from_pandas=True) for c, v in cols.items()})
     fw_n = []
     for nerve, base in (("median", 27.0), ("tibial", 48.0)):
-        lat = rng.normal(base, base * 0.05, n)
+        lat = rng.normal(base, base * 0.04, n) * height / 170
         lat = np.where(k["demyelinating"], lat * 1.5, lat)
         fw_n.append((nerve, lat))
     fwaves = pa.table({
@@ -275,6 +276,24 @@ def python_interpret(studies: list[dict], ncs: list[dict], fwaves: list[dict], l
             dl_lim = limit_for(nerve, modality, "distal_latency", d["record_site"], age, height)
             amp_abn, amp_pct = check(d["amplitude"], d["amplitude_nr"], amp_lim, cold, False)
             dl_abn, dl_pct = check(d["latency_ms"], d["latency_ms_nr"], dl_lim, cold, True)
+            evidence = []
+            side_word = "left" if side == "L" else "right"
+            for label, val, nr_, lim, abn, pct in (
+                    ("distal latency", d["latency_ms"], d["latency_ms_nr"], dl_lim, dl_abn, dl_pct),
+                    ("amplitude", d["amplitude"], d["amplitude_nr"], amp_lim, amp_abn, amp_pct)):
+                if abn:
+                    evidence.append(
+                        f"{side_word} {nerve} {modality} {label} absent (NR)" if nr_ else
+                        f"{side_word} {nerve} {modality} {label} {val:g} {lim['unit']} "
+                        f"({'ULN' if lim['bound'] == 'max' else 'LLN'} {lim['limit']:g}, "
+                        f"{pct:.0f}% of limit)")
+            other = nerves.get((nerve, modality, "L" if side == "R" else "R"))
+            if other and other[0]["amplitude"] and d["amplitude"] is not None:
+                ratio = d["amplitude"] / other[0]["amplitude"]
+                r_lim = limit_for(nerve, modality, "side_amplitude_ratio", "", age, height)
+                if r_lim and ratio < r_lim["limit"]:
+                    amp_abn = True
+                    evidence.append(f"{side_word} {nerve} {modality} amplitude {ratio:.0%} of the other side")
             absent = d["amplitude_nr"] and amp_abn
             cv_abn = demy = cb = focal = False
             site = ""
@@ -322,7 +341,9 @@ def python_interpret(studies: list[dict], ncs: list[dict], fwaves: list[dict], l
                 pattern = "slowing"
             else:
                 pattern = "normal"
-            findings[(nerve, modality, side)] = dict(
+            if cv_abn or cb or focal or demy:
+                evidence.append(f"{side_word} {nerve} {modality}: {pattern}, site {site or 'n/a'}")
+            findings[(nerve, modality, side)] = dict(evidence="; ".join(evidence),
                 pattern=pattern, site=site, abnormal=pattern != "normal", demy=demy,
                 general=(amp_abn and not (nerve == "median" and dl_abn)) or cv_abn or f_abn or demy)
         monos, lesions = [], []
@@ -353,8 +374,17 @@ def python_interpret(studies: list[dict], ncs: list[dict], fwaves: list[dict], l
             parts = [f"a {pn} polyneuropathy"] if pn != "none" else []
             parts += [f"a {'left' if m.split(':')[1] == 'L' else 'right'} {m.split(':')[0]} neuropathy at the {m.split(':')[2]}" for m in sorted(monos)]
             summary = "Abnormal study. There is electrodiagnostic evidence of " + " and ".join(parts) + "."
+        elif abnormal:
+            summary = ("Abnormal study. The nerve conduction abnormalities do not establish a "
+                       "peripheral or cranial neuropathy. Isolated findings of uncertain "
+                       "significance: " + "; ".join(v["evidence"] for v in findings.values()
+                                                   if v["evidence"]) + ".")
         else:
             summary = "Normal study. There is no electrodiagnostic evidence of a peripheral or cranial neuropathy."
+        if motor_only:
+            summary += (" Reduced motor responses of the " + " and ".join(
+                f"{'left' if k[2] == 'L' else 'right'} {k[0]}" for k in pg) + " nerves with "
+                "normal sensory responses form a motor-only pattern.")
         results.append(dict(study_id=st["study_id"], ncs_abnormal=abnormal, polyneuropathy=pn,
                             mononeuropathies=sorted(monos), motor_only_pattern=motor_only,
                             ncs_summary=summary))
@@ -384,7 +414,7 @@ def run_baseline(workdir: Path, sample: int, profile: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--studies", type=int, default=1_000_000)
-    ap.add_argument("--chunk", type=int, default=25_000)
+    ap.add_argument("--chunk", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--baseline-sample", type=int, default=2000)
     ap.add_argument("--profile", default="age_height_stratified")

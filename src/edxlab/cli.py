@@ -123,9 +123,9 @@ def demo(
 @app.command()
 def interpret(
     dataset: Path | None = typer.Argument(None, help="Dataset: folder of CSV files, .xlsx or .json."),
-    out: Path = typer.Option(..., "--out", help="Folder for nerve_findings.csv, study_findings.csv, ..."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for nerve_findings.csv, study_findings.csv, ... (optional with --db)."),
     db: Path | None = typer.Option(None, "--db", help="Read the dataset from this project database (and store the findings there)."),
-    profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: a name (see --list-profiles) or a lab's own .csv/.toml file."),
+    profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: preston_shapiro_2013_age_height (default), preston_shapiro_2013, age_height_stratified, or a lab's own .csv/.toml file."),
     criteria: str | None = typer.Option(None, "--criteria", help="Demyelination criteria set: aan_1991, efns_pns_2010 (default), ean_pns_2021."),
     temperature_correction: bool = typer.Option(False, "--temperature-correction", help="Correct latencies and velocities of cold limbs instead of leaving them uninterpreted."),
     emg_criteria: Path | None = typer.Option(None, "--emg-criteria", help="TOML file overriding needle EMG criteria (sections of reference/emg_criteria.toml), e.g. [active] fasciculations_count = true (Awaji)."),
@@ -133,10 +133,10 @@ def interpret(
     """Interpret nerve conductions (and needle EMG): findings a neurophysiologist would sign."""
     from edxlab.interpret_run import run_interpret
 
-    for path in run_interpret(dataset, out, db=db, profile=profile, criteria=criteria,
+    for line in run_interpret(dataset, out, db=db, profile=profile, criteria=criteria,
                               temperature_correction=temperature_correction,
                               emg_criteria=emg_criteria):
-        typer.echo(f"Wrote {path}")
+        typer.echo(line)
 
 
 # --- cohort: cohort analysis and reports (edxlab.cohort, edxlab.report) -----------------------
@@ -160,6 +160,8 @@ def cohort(
     result, paths = run_cohort_command(db, out, settings)
     print_cohort_summary(result)
     typer.echo(f"Wrote {len(paths)} files to {out} (report: {paths['html']})")
+    if min_cell:
+        typer.echo(f"Counts below {min_cell} are suppressed and no patient-level table was written (aggregate export).")
 
 
 @app.command()

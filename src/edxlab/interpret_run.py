@@ -38,24 +38,25 @@ def interpret_config(profile: str | None = None, criteria: str | None = None,
                            extra_profiles=extra, emg_criteria=emg_overrides)
 
 
-def run_interpret(dataset: Path | None, out: Path, db: Path | None = None,
+def run_interpret(dataset: Path | None, out: Path | None, db: Path | None = None,
                   profile: str | None = None, criteria: str | None = None,
                   temperature_correction: bool = False,
-                  emg_criteria: Path | None = None) -> list[Path]:
-    """Interpret a dataset (file/folder or project database) and write the findings CSVs."""
+                  emg_criteria: Path | None = None) -> list[str]:
+    """Interpret a dataset (file/folder or project database); write the findings CSVs to
+    ``out`` and, with ``db``, store them in the database. Returns lines to show the user."""
     from edxlab.interpret.pipeline import interpret_dataset
     from edxlab.io.findings_csv import write_findings_csv
 
     config = interpret_config(profile, criteria, temperature_correction, emg_criteria)
     if (dataset is None) == (db is None):
         raise InputError("Give either a dataset (folder, .xlsx or .json) or --db FILE, not both.")
+    if out is None and db is None:
+        raise InputError("Give --out DIR for the findings CSV files.")
+    lines: list[str] = []
     if db is not None:
         from edxlab import store
 
-        if not Path(db).exists():
-            raise InputError(f"The database {db} does not exist; import a dataset first "
-                             "(edxlab import).")
-        con = store.open_store(db)
+        con = store.open_store(db, create=False)
         try:
             ds = store.load_dataset(con)
             findings = interpret_dataset(ds, config)
@@ -66,9 +67,12 @@ def run_interpret(dataset: Path | None, out: Path, db: Path | None = None,
                     store.write_findings(con, name, frame)
         finally:
             con.close()
+        lines.append(f"Stored the findings of {findings.study_findings.height} studies in {db}")
     else:
         from edxlab.io import read_dataset
 
         ds = read_dataset(dataset)
         findings = interpret_dataset(ds, config)
-    return write_findings_csv(findings, out)
+    if out is not None:
+        lines += [f"Wrote {p}" for p in write_findings_csv(findings, out)]
+    return lines

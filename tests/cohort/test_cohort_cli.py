@@ -71,3 +71,17 @@ def test_study_reports_from_database(db, tmp_path, capsys):
     assert [p.name for p in out.iterdir()] == ["study_S03.html"]
     assert main(["report", "study", "--db", str(db), "--out", str(out), "--study", "S99"]) == 1
     assert "Study 'S99' is not in the database." in capsys.readouterr().err
+
+
+def test_min_cell_export_is_aggregate_only(db, tmp_path, capsys):
+    import polars as pl
+
+    out = tmp_path / "export"
+    assert main(["cohort", "--db", str(db), "--out", str(out), "--min-cell", "5"]) == 0
+    assert "no patient-level table was written" in capsys.readouterr().out
+    assert not (out / "patient_findings.csv").exists() and not (out / "red_flags.csv").exists()
+    s = pl.read_csv(out / "cohort_summary.csv", schema_overrides={"n": pl.Int64, "N": pl.Int64})
+    assert s["suppressed"].any()
+    shown = s.filter(~pl.col("suppressed"))
+    assert ((shown["n"] == 0) | (shown["n"] >= 5)).all()
+    assert ((shown["N"] - shown["n"] == 0) | (shown["N"] - shown["n"] >= 5)).all()

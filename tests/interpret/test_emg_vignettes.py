@@ -173,8 +173,8 @@ def test_axonal_polyneuropathy_explains_distal_leg_denervation():
     assert s["denervation_pattern"] == "length_dependent"
     assert s["mri_concordant"] is None
     assert s["emg_summary"] == (
-        "Needle EMG shows active denervation in the TA, EDB, medial gastrocnemius, explained by "
-        "the polyneuropathy."
+        "Needle EMG shows active denervation in the TA, EDB, medial gastrocnemius bilaterally, "
+        "explained by the polyneuropathy."
     )
     assert by_muscle(f)[("tibialis_anterior", "L")]["explained_by"] == "polyneuropathy"
 
@@ -407,3 +407,77 @@ def test_sides_are_named_when_a_list_has_both_sides_and_myotomes_cover_every_mus
         "consistent with segmental anterior horn cell involvement. Equivocal (+/-) fibrillation "
         "potentials in the left deltoid, not counted as active denervation."
     )
+
+
+def test_brain_or_optic_mri_alone_leaves_concordance_empty():
+    rows = [muscle("deltoid", fibs="2+"), muscle("biceps_brachii", fibs="2+")]
+    f, s = run(rows, mri=[{"region": "optic_nerve", "level_from": None, "level_to": None}])
+    assert s["lmn_involvement"] is True and s["mri_concordant"] is None
+
+
+def test_c7_radiculopathy_pattern_with_normal_neighbours():
+    rows = [muscle(m, fibs="2+", psw="1+") for m in (
+        "triceps_brachii", "flexor_carpi_radialis", "extensor_digitorum_communis")]
+    rows += [muscle("cervical_paraspinal", level="C7", fibs="1+"),
+             muscle("brachioradialis"), muscle("deltoid"), muscle("first_dorsal_interosseous")]
+    f, s = run(rows, sensory_normal=True)
+    # every root shared by two nerves is listed; the normal brachioradialis (C6) makes it one root
+    assert s["denervation_segments"] == ["C6", "C7"]
+    assert s["denervation_pattern"] == "single_root"
+    assert s["emg_summary"] == (
+        "Needle EMG shows active denervation in the C7 myotome (triceps, FCR, EDC, C7 paraspinal) "
+        "with normal sensory responses, consistent with a C7 motor root or segmental anterior horn "
+        "cell lesion."
+    )
+    # without the neighbour rule, triceps and FCR sharing C6 make it two segments
+    crit = load_emg_criteria({"segments": {"normal_neighbours_exclude": False}})
+    f, s = run(rows, sensory_normal=True, criteria=crit)
+    assert s["denervation_pattern"] == "multisegmental"
+    assert "in C6-C7 myotomes" in s["emg_summary"]
+
+
+def test_l5_radiculopathy_with_normal_quadriceps_and_gastrocnemius():
+    rows = [muscle(m, side="L", fibs="2+") for m in (
+        "tibialis_anterior", "tibialis_posterior", "gluteus_medius", "peroneus_longus")]
+    rows += [muscle("lumbosacral_paraspinal", side="L", level="L5", fibs="1+"),
+             muscle("vastus_lateralis", side="L"), muscle("medial_gastrocnemius", side="L")]
+    f, s = run(rows, sensory_normal=True)
+    assert s["denervation_segments"] == ["L4", "L5", "S1"]
+    assert s["denervation_pattern"] == "single_root"
+    assert s["emg_summary"] == (
+        "Needle EMG shows active denervation in the L5 myotome (TA, gluteus medius, peroneus "
+        "longus, tibialis posterior, L5 paraspinal) with normal sensory responses, consistent "
+        "with an L5 motor root or segmental anterior horn cell lesion.")
+
+
+def test_thoracic_denervation_and_thoracic_cord_lesion():
+    rows = [muscle("thoracic_paraspinal", level="T8", fibs="2+"),
+            muscle("thoracic_paraspinal", level="T9", fibs="1+"),
+            muscle("rectus_abdominis", fibs="1+")]
+    f, s = run(rows, mri=[{"region": "spinal_cord", "level_from": "T6", "level_to": "T7"}])
+    assert s["denervation_regions"] == ["thoracic"]
+    assert s["denervation_segments"] == ["T8", "T9"]
+    assert s["mri_concordant"] is True  # T6-T7 vertebrae = T8-T9 cord segments
+    assert s["mri_lesions"] == "T6-T7 cord"
+
+
+def test_bilateral_carpal_tunnel_supports_no_segment_and_multiplex_explains():
+    rows = [muscle("abductor_pollicis_brevis", fibs="1+"),
+            muscle("abductor_pollicis_brevis", side="L", fibs="1+")]
+    f, s = run(rows, lesions=[lesion("mononeuropathy", "median", "R", "wrist"),
+                              lesion("mononeuropathy", "median", "L", "wrist")])
+    assert s["denervation_segments"] == [] and s["denervation_explained_by_ncs"] is True
+    assert s["emg_summary"] == (
+        "Needle EMG shows active denervation in the APB bilaterally, explained by the left median "
+        "neuropathy at the wrist and the right median neuropathy at the wrist.")
+    rows = [muscle("tibialis_anterior", fibs="2+"), muscle("first_dorsal_interosseous", side="L", fibs="2+")]
+    f, s = run(rows, lesions=[lesion("mononeuropathy_multiplex", "peroneal", "R", "fibular_head"),
+                              lesion("mononeuropathy_multiplex", "ulnar", "L", "elbow")])
+    assert s["denervation_explained_by_ncs"] is True and s["denervation_pattern"] == "multiple_nerves"
+
+
+def test_trapezius_denervation_is_concordant_with_an_upper_cervical_lesion():
+    rows = [muscle("trapezius", fibs="2+"), muscle("sternocleidomastoid", fibs="1+")]
+    f, s = run(rows, mri=[{"region": "spinal_cord", "level_from": "C1", "level_to": "C2"}])
+    assert s["lmn_involvement"] is True
+    assert s["mri_concordant"] is True  # spinal accessory nucleus, cord C1-C5

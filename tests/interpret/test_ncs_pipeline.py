@@ -72,3 +72,27 @@ def test_cli_needs_a_dataset_or_a_database(tmp_path, capsys):
     assert main(["interpret", "--out", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (
         "Error: Give either a dataset (folder, .xlsx or .json) or --db FILE, not both.\n")
+
+
+def test_cli_interprets_a_project_database(example_dir, tmp_path, capsys):
+    from edxlab import store
+
+    db = tmp_path / "project.duckdb"
+    store.import_dataset(example_dir, db)
+    assert main(["interpret", "--db", str(db)]) == 0
+    assert "Stored the findings of 6 studies in" in capsys.readouterr().out
+    con = store.open_store(db, create=False)
+    try:
+        study = store.read_table(con, "study_findings")
+        nerves = store.read_table(con, "nerve_findings")
+    finally:
+        con.close()
+    assert study.columns[:len(CONTRACT)] == CONTRACT
+    assert study.filter(pl.col("study_id") == "S05")["motor_only_pattern"].to_list() == [True]
+    assert nerves.height > 30
+
+
+def test_cli_missing_database_is_one_line_error(tmp_path, capsys):
+    assert main(["interpret", "--db", str(tmp_path / "nope.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: database ") and "not found" in err

@@ -115,3 +115,35 @@ def test_mri_spans_mapped_to_cord_segments():
     spans = {r["patient_id"]: (r["seg_from"], r["seg_to"]) for r in mri_segment_spans(ds).iter_rows(named=True)}
     assert spans["p1"] == ("C4", "C8")  # vertebral C3-C7: segment = vertebra + 1
     assert spans["p6"] == ("T8", "T11")  # vertebral T6-T9: rule of 2
+
+
+def test_empty_cohort_still_reports(tmp_path):
+    import datetime as dt
+
+    ds, sf = small_cohort()
+    result = run_cohort(ds, sf, CohortSettings(date_from=dt.date(2030, 1, 1)))
+    assert result.n_included == 0
+    html = write_cohort_report(result, tmp_path)["html"].read_text("utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    assert "No patient was included." in soup.find(id="table1").find_next("p").text
+    assert soup.find("tr", attrs={"data-measure": "denervation"}).find_all("td")[1].text == "0/0"
+
+
+def test_small_cells_suppressed_in_report(tmp_path):
+    ds, sf = small_cohort()
+    result = run_cohort(ds, sf, CohortSettings(min_cell=3))
+    soup = BeautifulSoup(write_cohort_report(result, tmp_path)["html"].read_text("utf-8"), "html.parser")
+    cells = [td.text for td in soup.find("tr", attrs={"data-measure": "denervation"}).find_all("td")]
+    assert cells[1] == "suppressed/4" and cells[2] == ""  # 2 of 4: both cells below 3
+    aqp4 = soup.find(id="comparisons-table").find("tbody").find("tr").find_all("td")
+    assert (aqp4[3].text, aqp4[5].text) == ("<3/3", "0/1 (0.0%)")  # AQP4+ 2/3 with LMN; zero is shown
+
+
+def test_mogad_reported_as_a_separate_group():
+    ds, sf = small_cohort()
+    result = run_cohort(ds, sf)
+    groups = result.summary_by_aqp4["subgroup"].unique(maintain_order=True).to_list()
+    # p3 (AQP4-IgG negative, MOG-IgG 1:1000) meets both IPND (seronegative) and MOGAD 2023
+    assert sorted(groups) == ["AQP4-IgG positive", "MOGAD (2023 criteria)"]
+    den = result.summary_by_aqp4.filter(pl.col("measure") == "denervation")
+    assert dict(zip(den["subgroup"], den["N"])) == {"AQP4-IgG positive": 3, "MOGAD (2023 criteria)": 1}

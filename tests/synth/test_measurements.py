@@ -119,3 +119,16 @@ def test_fibrillations_only_after_two_weeks(cohort):
     assert (early["muap_duration"].fill_null("normal") == "normal").all()
     late = emg.filter((pl.col("days") > 365) & (pl.col("muap_duration") == "increased"))
     assert late.height > 20 and late["fibs"].is_in(["0", "+/-"]).all()
+
+
+def test_tongue_denervation_follows_the_medulla_lesion(cohort):
+    """Hypoglossal nucleus damage (area postrema attack): genioglossus denervation that no NCS
+    explains, bulbar region, concordant with the medulla lesion on MRI."""
+    t = cohort.truth.filter(pl.col("denervation_regions").list.contains("bulbar")
+                            & (pl.col("cranial_neuropathies").list.len() == 0))
+    assert t.height > 10 and t["lmn_involvement"].all()
+    medulla = cohort.tables["mri"].filter(pl.col("level_from") == "medulla")["patient_id"].implode()
+    assert t.filter(pl.col("patient_id").is_in(medulla))["mri_concordant"].all()
+    tongue = cohort.tables["emg"].filter((pl.col("muscle") == "genioglossus")
+                                         & pl.col("study_id").is_in(t["study_id"].implode()))
+    assert (tongue["fibs"].is_in(["1+", "2+", "3+", "4+"]) | (tongue["muap_duration"] == "increased")).any()

@@ -20,6 +20,13 @@ def test_import_then_reimport_is_idempotent(tmp_path):
         assert "Imported:" in first["page"]
         assert patient_total(client) == 5
         assert client.get("/patients/P01").status_code == 200
+        # the recording uploaded with the folder is kept and measured (S06, tibialis anterior)
+        assert (tmp_path / "project.recordings" / "signals" / "emg_healthy.hea").is_file()
+        study = client.get("/studies/S06").text
+        assert 'id="measured"' in study and "tibialis anterior" in study
+        figure = client.get("/studies/S06/signals/0.png")
+        assert figure.status_code == 200 and figure.content[:4] == b"\x89PNG"
+        assert client.get("/studies/S06/signals/5.png").status_code == 404
         second = import_example(client)
         assert second["state"] == "done"
         assert "Nothing changed" in second["page"] and "5 patients unchanged" in second["page"]

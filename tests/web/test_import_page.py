@@ -185,3 +185,16 @@ def test_bad_cell_is_reported_with_file_row_column(client):
     assert response.status_code == 422
     row = next(r for r in response.text.split("<tr") if "Lft" in r)
     assert "<td>ncs.csv</td>" in row and ">2</td>" in row and "<td>side</td>" in row
+
+
+def test_a_reader_crash_still_gives_a_validation_report(client, monkeypatch):
+    import edxlab.io
+
+    def crash(path):
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr(edxlab.io, "validate_dataset", crash)
+    response = _post(client, [("files", ("patients.csv", b"*"))])
+    assert response.status_code == 422
+    assert "edxlab could not read these files" in response.text
+    assert "reader bug" not in response.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
@@ -35,6 +36,7 @@ def _run_serve(monkeypatch, tmp_path, **options):
     import uvicorn
 
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.update(kw))
+    monkeypatch.setattr(sys, "setswitchinterval", lambda interval: calls.update(switch=interval))
     serve_module.serve(WebConfig(db=tmp_path / "x.duckdb", **options))
     return calls
 
@@ -52,3 +54,4 @@ def test_serve_on_loopback_does_not_warn(monkeypatch, tmp_path, caplog):
         calls = _run_serve(monkeypatch, tmp_path)
     assert "network" not in caplog.text
     assert calls["host"] == "127.0.0.1" and calls["port"] == 8000
+    assert calls["switch"] == 0.001

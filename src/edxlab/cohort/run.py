@@ -56,6 +56,8 @@ def run_cohort(ds: Dataset, study_findings: pl.DataFrame | None, settings: Cohor
         included.with_columns(
             aqp4_group=pl.when(pl.col("nmosd_criteria") == "aqp4_positive")
             .then(pl.lit("AQP4-IgG positive"))
+            .when(pl.col("mogad").fill_null(False))
+            .then(pl.lit("MOGAD (2023 criteria)"))
             .otherwise(pl.lit("AQP4-IgG negative or unknown"))
         ),
         settings.ci_method,
@@ -86,8 +88,13 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+#: Tables with one row per patient: not written with small-cell suppression (--min-cell).
+PATIENT_LEVEL_TABLES = ("patient_findings", "red_flags")
+
+
 def write_cohort_tables(result: CohortResult, out: Path) -> dict[str, Path]:
-    """Write the cohort's CSV tables into ``out``; returns name -> path."""
+    """Write the cohort's CSV tables into ``out``; returns name -> path. With ``min_cell`` the
+    patient-level tables are left out (aggregate export)."""
     out.mkdir(parents=True, exist_ok=True)
     mc = result.settings.min_cell
     comparisons = suppress_counts(result.comparisons, ["n_a", "n_b"], mc) if mc else result.comparisons
@@ -101,6 +108,11 @@ def write_cohort_tables(result: CohortResult, out: Path) -> dict[str, Path]:
         "table1": result.table1,
         "red_flags": result.selection.red_flags,
     }
+    if mc:
+        # an export outside the research team: aggregates only, no patient-level rows
+        for name in PATIENT_LEVEL_TABLES:
+            tables.pop(name)
+            (out / f"{name}.csv").unlink(missing_ok=True)
     paths = {}
     for name, frame in tables.items():
         path = out / f"{name}.csv"

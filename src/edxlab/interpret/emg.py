@@ -99,9 +99,10 @@ def interpret_emg(
     w = localize.attach_chart(rows.with_row_index("row_id"))
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(
-        localize.with_segments(w.filter(pl.col("denervation")).select(
+        localize.with_segments(w.select(
             "row_id", "study_id", "muscle", "side", "level", "active_denervation",
-            "chronic_denervation", "denervation", *localize.SCALAR_CHART)),
+            "chronic_denervation", "denervation", *localize.SCALAR_CHART).filter(
+                pl.col("denervation"))),
         lesions, crit,
     )
     d = d.with_columns((~pl.col("explained_by_ncs")).alias("lmn"))
@@ -113,12 +114,19 @@ def interpret_emg(
     sensory = _sensory_status(nerve_findings)
     has_poly = prepared.filter(pl.col("is_poly")).select("study_id").unique()
     plexus_sensory = sensory.join(has_poly, on="study_id", how="anti")
+    multi = d.group_by("study_id").agg(pl.col("nerve").n_unique().alias("_n")).filter(
+        pl.col("_n") >= int(crit["segments"]["min_nerves"])).select("study_id")
+    normal_main = localize.normal_main_roots(w, multi)
+    # columns and MRI concordance: every supported root; pattern and summary: refined by the
+    # normal neighbours (a C7 radiculopathy is one root although triceps and FCR share C6)
     seg_all = localize.supported_segments(d, crit, den)
     seg_lmn = localize.supported_segments(d, crit, unexpl)
+    ref_all = localize.supported_segments(d, crit, den, normal_main)
+    ref_lmn = localize.supported_segments(d, crit, unexpl, normal_main)
     patterns = localize.study_patterns(
-        d, seg_lmn, unexpl, plexus_sensory
+        d, ref_lmn, unexpl, plexus_sensory
     ).join(
-        localize.study_patterns(d, seg_all, den, plexus_sensory).rename(
+        localize.study_patterns(d, ref_all, den, plexus_sensory).rename(
             {"pattern": "_pattern_all", "plexus_element": "_plex_all"}),
         on="study_id", how="full", coalesce=True,
     ).select(
@@ -141,7 +149,7 @@ def interpret_emg(
 
     all_lists = localize.segment_lists(seg_all, "denervation_segments")
     lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments").join(
-        localize.segment_lists(localize.myotome_span(d, seg_lmn, unexpl), "lmn_myotomes").drop(
+        localize.segment_lists(localize.myotome_span(d, ref_lmn, unexpl), "lmn_myotomes").drop(
             "lmn_myotomes"), on="study_id", how="left")
 
     # MRI concordance: supported unexplained segments, else every root/level of the unexplained
@@ -193,11 +201,10 @@ def interpret_emg(
             pl.col("lmn_segments").fill_null(pl.lit([], dtype=_LIST)),
         )
     )
-    extras = w.filter(
-        pl.col("myopathic") | pl.col("poor_activation") | pl.col("equivocal")
-    ).select("study_id", "side", "level", "display", "chart_order", "nucleus", "finding",
-             "active_denervation", "chronic_denervation", "denervation", "myopathic",
-             "poor_activation", "equivocal")
+    extras = w.select("study_id", "side", "level", "display", "chart_order", "nucleus", "finding",
+                      "active_denervation", "chronic_denervation", "denervation", "myopathic",
+                      "poor_activation", "equivocal").filter(
+        pl.col("myopathic") | pl.col("poor_activation") | pl.col("equivocal"))
     summary = emg_sentences(d, extras, study, prepared)
     study = study.join(summary, on="study_id", how="left")
     # studies without EMG: only the timing columns (summary gets the warning alone)

@@ -14,8 +14,9 @@ _SIDE = {"L": "left ", "R": "right "}
 def _muscle_list(muscles: pl.DataFrame, mask: pl.Expr, name: str, always_side: bool = False
                  ) -> pl.DataFrame:
     """Per study: the selected muscles' names in listing order. Sides are named per muscle
-    (``right deltoid``, ``bilateral TA``) when the list has muscles of more than one side; with
-    ``always_side`` a single side is named once before the list (``right deltoid, TA``)."""
+    (``right deltoid``, ``bilateral TA``) when the list has muscles of more than one side; when
+    every muscle is bilateral the list ends ``bilaterally``; with ``always_side`` a single side is
+    named once before the list (``right deltoid, TA``)."""
     sel = muscles.filter(mask).select(
         "study_id", "display", "chart_order", "level", "nucleus", "active_denervation",
         "chronic_denervation", (pl.col("side") == "L").alias("_l"), (pl.col("side") == "R").alias("_r"))
@@ -46,11 +47,14 @@ def _muscle_list(muscles: pl.DataFrame, mask: pl.Expr, name: str, always_side: b
             pl.col("_n_keys").first(), pl.col("_key1").first(),
         )
     )
+    single = pl.col("_n_keys").fill_null(0) == 1
+    suffix = pl.when(single & (pl.col("_key1") == 3)).then(pl.lit(" bilaterally")).otherwise(pl.lit(""))
+    prefix = pl.lit("")
     if always_side:
-        prefix = pl.when(pl.col("_n_keys").fill_null(0) == 1).then(
+        prefix = pl.when(single & (pl.col("_key1") != 3)).then(
             pl.col("_key1").replace_strict(word, default="", return_dtype=pl.String)
         ).otherwise(pl.lit(""))
-        lists = lists.with_columns(pl.concat_str(prefix, pl.col(name)).alias(name))
+    lists = lists.with_columns(pl.concat_str(prefix, pl.col(name), suffix).alias(name))
     return lists.drop("_n_keys", "_key1")
 
 
@@ -138,7 +142,9 @@ def emg_sentences(
     pattern = (
         pl.when(pat == "multisegmental").then(pl.lit(", consistent with segmental anterior horn cell involvement"))
         .when(pat == "single_root").then(pl.concat_str(
-            pl.lit(", consistent with a "), pl.col("lmn_segments_label"),
+            pl.when(pl.col("lmn_myotomes_label").str.contains("^[LS]"))
+            .then(pl.lit(", consistent with an ")).otherwise(pl.lit(", consistent with a ")),
+            pl.col("lmn_myotomes_label"),
             pl.lit(" motor root or segmental anterior horn cell lesion")))
         .when((pat == "bulbar") & (nuclei != "")).then(pl.concat_str(
             pl.lit(", consistent with involvement of the "), nuclei, pl.lit(" motor nucleus"),

@@ -204,28 +204,60 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
     )
 
 
-def supported_segments(muscles: pl.DataFrame, crit: dict[str, Any], mask: pl.Expr) -> pl.DataFrame:
+def supported_segments(muscles: pl.DataFrame, crit: dict[str, Any], mask: pl.Expr,
+                       normal_main: pl.DataFrame | None = None) -> pl.DataFrame:
     """Segments supported by the muscles selected by ``mask`` (study_id, seg, seg_idx).
 
     A paraspinal muscle supports its level; a root is supported when at least
     ``[segments] min_nerves`` selected muscles innervated by different peripheral nerves share it.
+    With ``[segments] normal_neighbours_exclude`` and ``normal_main`` (study_id, side, seg: main
+    roots of muscles examined and normal), a root supported only through minor roots is dropped
+    when a normal muscle on the same side has it as a main root and fewer than ``min_nerves``
+    selected muscles of different nerves have it as a main root (a C7 radiculopathy: triceps and
+    FCR share C6, but a normal brachioradialis, main root C6, leaves C7 alone).
     """
-    min_nerves = int(crit["segments"]["min_nerves"])
-    sel = muscles.filter(mask).select("study_id", "nerve", "segments")
+    cfg = crit["segments"]
+    min_nerves = int(cfg["min_nerves"])
+    sel = muscles.filter(mask).select("study_id", "side", "nerve", "segments", "main_roots")
     exploded = sel.explode("segments").rename({"segments": "seg"}).filter(pl.col("seg").is_not_null())
     para = exploded.filter(pl.col("nerve") == PARASPINAL_NERVE).select("study_id", "seg")
+    limb = exploded.filter(pl.col("nerve") != PARASPINAL_NERVE)
     roots = (
-        exploded.filter(pl.col("nerve") != PARASPINAL_NERVE)
-        .group_by("study_id", "seg")
+        limb.group_by("study_id", "seg")
         .agg(pl.col("nerve").n_unique().alias("n"))
         .filter(pl.col("n") >= min_nerves)
         .select("study_id", "seg")
     )
+    if normal_main is not None and cfg["normal_neighbours_exclude"] and roots.height:
+        main = (
+            sel.filter(pl.col("nerve") != PARASPINAL_NERVE)
+            .select("study_id", "nerve", pl.col("main_roots").alias("seg")).explode("seg")
+            .group_by("study_id", "seg").agg(pl.col("nerve").n_unique().alias("_n_main"))
+        )
+        sides = limb.select("study_id", "side", "seg").unique()
+        contradicted = (
+            roots.join(main, on=["study_id", "seg"], how="left")
+            .filter(pl.col("_n_main").fill_null(0) < min_nerves)
+            .join(sides, on=["study_id", "seg"])
+            .join(normal_main, on=["study_id", "side", "seg"], how="semi")
+            .select("study_id", "seg").unique()
+        )
+        roots = roots.join(contradicted, on=["study_id", "seg"], how="anti")
     return (
         pl.concat([para, roots]).unique()
         .with_columns(pl.col("seg").replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64)
                       .alias("seg_idx"))
     )
+
+
+def normal_main_roots(muscles: pl.DataFrame, studies: pl.DataFrame) -> pl.DataFrame:
+    """study_id, side, seg: main roots of the limb muscles examined and normal, in ``studies``."""
+    normal = muscles.select("study_id", "side", "muscle", "finding", "nerve").filter(
+        (pl.col("finding") == "normal") & (pl.col("nerve") != PARASPINAL_NERVE)
+    ).join(studies, on="study_id", how="semi")
+    ch = chart().select("muscle", pl.col("main_roots").alias("seg"))
+    return normal.join(ch, on="muscle").explode("seg").drop_nulls("seg").select(
+        "study_id", "side", "seg").unique()
 
 
 def myotome_span(muscles: pl.DataFrame, seg: pl.DataFrame, mask: pl.Expr) -> pl.DataFrame:

@@ -5,7 +5,9 @@ Spinal cord lesions are reported at vertebral levels; ``reference/innervation/co
 maps each vertebra to the cord segments lying there, and the span is widened by
 ``[mri] margin`` segments on each side. Brainstem lesions (``midbrain``..``medulla``) cover the
 motor nuclei of the levels they span (``brainstem_nuclei.csv``). A lesion whose levels are both
-missing cannot be mapped and is ignored for concordance.
+missing cannot be mapped and is ignored for concordance. Every MRI lesion of the patient counts,
+whatever its date (lesions of NMOSD myelitis persist or atrophy; the question is where the cord
+was hit).
 """
 
 from __future__ import annotations
@@ -94,13 +96,17 @@ def concordance(
     crit: dict[str, Any],
 ) -> pl.DataFrame:
     """Per study with unexplained denervation: ``mri_concordant`` (null when the patient has no
-    MRI rows), ``mri_lesions`` (labels of the concordant lesions: ``C3-C6 cord``,
+    spinal cord or brainstem MRI row: brain or optic nerve imaging says nothing about the cord),
+    ``mri_lesions`` (labels of the concordant lesions: ``C3-C6 cord``,
     ``medulla``) and ``mri_evidence``.
 
     ``unexplained_segments``: study_id, seg_idx; ``unexplained_nuclei``: study_id, nucleus;
     ``study_patients``: study_id, patient_id for the studies to assess.
     """
-    has_mri = mri.select("patient_id").unique().with_columns(pl.lit(True).alias("_has_mri"))
+    has_mri = (
+        mri.filter(pl.col("region").is_in(["spinal_cord", "brainstem"]))
+        .select("patient_id").unique().with_columns(pl.lit(True).alias("_has_mri"))
+    )
     cord = cord_spans(mri, crit)
     seg_hits = (
         unexplained_segments.join(study_patients, on="study_id")

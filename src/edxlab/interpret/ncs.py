@@ -68,6 +68,16 @@ BLINK_TEXT = {
     "nonlocalizing": "Blink reflexes are abnormal without a localizing pattern.",
 }
 
+DIAGNOSIS_COLUMNS = [
+    "study_id", "sidx", "nid", "nerve", "modality", "side", "record_site", "limb",
+    "distal_latency_ms", "distal_latency_abnormal", "amplitude_value", "amplitude_limit",
+    "amplitude_abnormal", "side_ratio_value", "side_ratio_abnormal", "absent", "low_amplitude",
+    "abnormal", "abnormal_general", "pattern", "n_demyelinating", "n_demyelinating_primary",
+    "demy_cv", "demy_dl", "demy_f", "demy_f_absent", "demy_cb", "demy_td",
+    "demyelinating_features", "conduction_block", "cold_uninterpreted", "distance_flag",
+    "distance_mm", "reference_distance_mm", "rule_ids", "evidence",
+]
+
 STUDY_NCS_SCHEMA: dict[str, pl.DataType] = {
     "study_id": pl.String,
     "ncs_abnormal": pl.Boolean,
@@ -109,7 +119,11 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     w = nerve_patterns(m, segs, rows, cset, set_name)
     # study keys as integers from here on (``sidx`` in the study_id column); mapped back below
     ids = cov.select("sidx", "study_id")
-    w = w.with_columns(_study=pl.col("study_id"), study_id=pl.col("sidx"))
+    nerve_out = w  # the full per-nerve frame, for the output
+    w = w.with_columns(study_id=pl.col("sidx"))
+    cranial_in = w.filter(pl.col("nerve").is_in(["facial", "blink"]))
+    # the diagnoses only need a few columns: a slim frame keeps every join/filter cheap
+    w = w.select(DIAGNOSIS_COLUMNS)
     segs_w = segs.with_columns(study_id=pl.col("nid") // 4096)
     nt = nerve_table().select("nerve", "parent", "distal_site")
     # sorted once: every aggregation below keeps this order, so texts are deterministic
@@ -157,25 +171,27 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
 
     # non-localized mononeuropathies (no polyneuropathy): motor + sensory of one nerve, or a
     # sensory response absent / below half its limit with the other side's normal
-    other_side = w.select("study_id", "nerve", "modality",
-                          pl.when(pl.col("side") == "L").then(pl.lit("R")).otherwise(pl.lit("L"))
-                          .alias("side"), pl.col("abnormal").alias("other_abnormal"))
+    # other side of the same nerve study: nid with the side bit flipped
+    other_side = w.select((pl.col("nid") + 1 - 2 * (pl.col("nid") % 2)).alias("nid"),
+                          pl.col("abnormal").alias("other_abnormal"))
     amp_pct = pl.col("amplitude_value") / pl.col("amplitude_limit") * 100
     cand = (
         w.filter((pl.col("nerve") != "blink") & (pl.col("nerve") != "facial")
-                 & pl.col("_loc").is_null() & ~pl.col("preganglionic"))
+                 & pl.col("_loc").is_null() & ~pl.col("preganglionic")
+                 & (pl.col("absent") | pl.col("low_amplitude")))
         .join(pn_kind, on="study_id", how="left")
         .filter(pl.col("polyneuropathy").fill_null("none") == "none")
-        .join(other_side, on=["study_id", "nerve", "modality", "side"], how="left")
+        .join(other_side, on="nid", how="left")
         .with_columns(
-            axon=(pl.col("absent") | pl.col("low_amplitude")),
+            axon=pl.lit(True),
             sens_marked=(pl.col("modality") != "motor")
             & (pl.col("absent") | (amp_pct < 50).fill_null(False))
             & (pl.col("other_abnormal") == False),  # noqa: E712 - null = other side not tested
         )
-        .join(nerve_severity(w), on=["study_id", "parent", "side"], how="left")
-        .with_columns(sev=pl.col("nerve_severity").fill_null("mild"))
     )
+    cand = cand.join(nerve_severity(w.join(cand.select("sidx").unique(), on="sidx", how="semi")),
+                     on=["study_id", "parent", "side"], how="left").with_columns(
+        sev=pl.col("nerve_severity").fill_null("mild"))
     nl = cand.sort("nid").group_by("study_id", "parent", "side").agg(
         (pl.col("axon") & (pl.col("modality") == "motor")).any().alias("mot"),
         (pl.col("axon") & (pl.col("modality") != "motor")).any().alias("sen"),
@@ -208,17 +224,17 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .otherwise(pl.col("rule_ids")),
     ).select(list(LESION_SCHEMA))
 
-    cranial, blink = cranial_neuropathies(w)
+    cranial, blink = cranial_neuropathies(cranial_in)
     lesions = pl.concat([pn_lesions, monos, cranial]).cast(WORK_LESION_SCHEMA).sort(
         "study_id", "kind", "nerve", "side")
 
     # study-level frame
     studies = cov.select(study_id=pl.col("sidx"))
     has_ncs = w.group_by("study_id").agg(pl.lit(True).alias("has_ncs"))
-    abn = w.group_by("study_id").agg(
-        (pl.col("abnormal") & ~pl.col("preganglionic")).any().alias("abn_measure"),
-        pl.col("evidence").filter(pl.col("abnormal") & ~pl.col("preganglionic")
-                                  & pl.col("_loc").is_null()).alias("abn_evidence"),
+    counted = w.filter(pl.col("abnormal") & ~pl.col("preganglionic"))
+    abn = counted.group_by("study_id").agg(
+        pl.lit(True).alias("abn_measure"),
+        pl.col("evidence").filter(pl.col("_loc").is_null()).alias("abn_evidence"),
     )
     cold = w.filter(pl.col("cold_uninterpreted")).sort("nid").group_by("study_id").agg(
         pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
@@ -316,9 +332,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     lesions = (lesions.rename({"study_id": "sidx"})
                .join(ids, on="sidx", how="left", maintain_order="left").drop("sidx")
                .select(list(LESION_SCHEMA)).cast(LESION_SCHEMA))
-    w = w.with_columns(study_id=pl.col("_study"))
 
-    nf = w.select(
-        "nid", *NERVE_FINDINGS_COLUMNS).sort("nid").drop("nid")
+    nf = nerve_out.select("nid", *NERVE_FINDINGS_COLUMNS).sort("nid").drop("nid")
     return NcsFindings(nerve_findings=nf, study_ncs=study_ncs, lesions=lesions, segments=segs,
                        measures=m)

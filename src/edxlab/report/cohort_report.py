@@ -109,7 +109,7 @@ def findings_rows(summary: pl.DataFrame, ci_method: str) -> list[dict]:
 def _definition(result: CohortResult) -> str:
     s = result.settings
     parts = ["NMOSD by the IPND 2015 criteria"]
-    parts.append("MOGAD (2023 criteria) excluded" if s.exclude_mogad else "MOGAD (2023 criteria) kept and flagged")
+    parts.append("MOGAD (2023 criteria) excluded" if s.exclude_mogad else "MOGAD (2023 criteria) kept and reported separately")
     if s.window_text:
         parts.append(f"EDX {s.window_text}")
     if s.require:
@@ -133,7 +133,7 @@ def methods_text(result: CohortResult, options: ReportOptions, versions: dict[st
         "associated disease was identified by the 2023 international panel criteria (Banwell et al., Lancet Neurol "
         "2023;22:268-282), clear-positive titres (>= 1:100) qualifying alone and low-positive titres only with "
         f"AQP4-IgG seronegativity and a supporting feature; MOGAD was "
-        f"{'excluded' if s.exclude_mogad else 'kept in the cohort and flagged'}. IPND red flags were reviewed as "
+        f"{'excluded' if s.exclude_mogad else 'kept in the cohort and reported as a separate group'}. IPND red flags were reviewed as "
         f"warnings, not exclusions. The index study was the first electrodiagnostic study{window}"
         f"{' with ' + s.require_text if s.require else ''}. Nerve conduction values were compared with the limits "
         f"of {profiles}; needle EMG denervation was active (fibrillation potentials or positive sharp waves of "

@@ -45,6 +45,13 @@ class SignalAnalysis:
     decomposition: Decomposition | None = None
 
 
+def firing_cv(times_s: np.ndarray) -> float:
+    """Coefficient of variation of the inter-discharge intervals (pauses > 0.5 s excluded)."""
+    isi = np.diff(np.sort(times_s))
+    isi = isi[(isi > 0) & (isi <= MAX_ISI_S)]
+    return float(isi.std() / isi.mean()) if len(isi) >= 2 else float("nan")
+
+
 def firing_rate(times_s: np.ndarray) -> float:
     """Firing rate (Hz): 1 / median inter-discharge interval, pauses > 0.5 s excluded."""
     isi = np.diff(np.sort(times_s))
@@ -59,11 +66,12 @@ def _units_frame(rec: Recording, xm: np.ndarray, dec: Decomposition):
         m = measure_muap(t, rec.fs, c)
         templates.append(t)
         rows.append(dict(
-            unit=k, n_discharges=len(u.times_s), firing_rate_hz=firing_rate(u.times_s),
+            unit=k, n_discharges=len(u.times_s), firing_rate_hz=firing_rate(u.times_s), firing_cv=firing_cv(u.times_s),
             amplitude_uv=m.amplitude_uv, duration_ms=m.duration_ms, phases=m.phases, turns=m.turns,
             spike_duration_ms=m.spike_duration_ms, area_uv_ms=m.area_uv_ms,
         ))
-    schema = dict(unit=pl.Int64, n_discharges=pl.Int64, firing_rate_hz=pl.Float64, amplitude_uv=pl.Float64,
+    schema = dict(unit=pl.Int64, n_discharges=pl.Int64, firing_rate_hz=pl.Float64, firing_cv=pl.Float64,
+                  amplitude_uv=pl.Float64,
                   duration_ms=pl.Float64, phases=pl.Int64, turns=pl.Int64, spike_duration_ms=pl.Float64,
                   area_uv_ms=pl.Float64)
     return pl.DataFrame(rows, schema=schema), templates
@@ -87,7 +95,7 @@ def analyze_recording(rec: Recording, muscle: str | None = None, age: float | No
         sp = analyze_rest(rec.data, rec.fs, xm)
         dec = None
         units = pl.DataFrame(schema=dict(unit=pl.Int64, n_discharges=pl.Int64, firing_rate_hz=pl.Float64,
-                                         amplitude_uv=pl.Float64, duration_ms=pl.Float64, phases=pl.Int64,
+                                         firing_cv=pl.Float64, amplitude_uv=pl.Float64, duration_ms=pl.Float64, phases=pl.Int64,
                                          turns=pl.Int64, spike_duration_ms=pl.Float64, area_uv_ms=pl.Float64))
         templates: list[np.ndarray] = []
         discharges = pl.DataFrame(schema=dict(time_s=pl.Float64, unit=pl.Int64))
@@ -122,7 +130,8 @@ def analyze_recording(rec: Recording, muscle: str | None = None, age: float | No
             schema=dict(time_s=pl.Float64, unit=pl.Int64)).sort("time_s")
         spont = pl.DataFrame(schema=dict(time_s=pl.Float64, kind=pl.String))
         res = classify_muaps(units["amplitude_uv"].to_numpy(), units["duration_ms"].to_numpy(),
-                             units["phases"].to_numpy(), units["firing_rate_hz"].to_numpy(), muscle, age)
+                             units["phases"].to_numpy(), units["firing_rate_hz"].to_numpy(), muscle, age,
+                             firing_cv=units["firing_cv"].to_numpy())
         summary.update(
             classification=res["classification"], reasons=res["reasons"], rules=res["rules"],
             measures=res["measures"], reference=res["reference"],
@@ -156,7 +165,7 @@ def write_outputs(a: SignalAnalysis, out_dir) -> list[Path]:
     paths = [out / "units.csv", out / "discharges.csv", out / "spontaneous.csv", out / "summary.json",
              out / "figure.png"]
     a.units.select("unit", "n_discharges", "firing_rate_hz", "amplitude_uv", "duration_ms", "phases", "turns",
-                   "spike_duration_ms", "area_uv_ms").write_csv(paths[0], float_precision=4)
+                   "spike_duration_ms", "area_uv_ms", "firing_cv").write_csv(paths[0], float_precision=4)
     a.discharges.write_csv(paths[1], float_precision=6)
     a.spontaneous.write_csv(paths[2], float_precision=6)
     paths[3].write_text(json.dumps(a.summary, indent=2, default=_json_default), encoding="utf-8")

@@ -94,7 +94,8 @@ def age_adjusted(ref: MuscleReference, age: float | None) -> dict[str, float]:
 
 
 def classify_muaps(
-    amplitudes_uv, durations_ms, phases, firing_rates_hz, muscle: str | None = None, age: float | None = None
+    amplitudes_uv, durations_ms, phases, firing_rates_hz, muscle: str | None = None, age: float | None = None,
+    firing_cv=None,
 ) -> dict:
     """Classification of one muscle from its units' measures.
 
@@ -112,6 +113,12 @@ def classify_muaps(
     keep = amp >= acc["min_amplitude_uv"]
     amp, dur, ph = amp[keep], dur[keep], ph[keep]
     n_units = int(len(np.asarray(amplitudes_uv)))
+    # recruitment counts only regularly firing trains (a true motor unit fires regularly; an
+    # irregular "train" may be two units merged, whose apparent rate is too high)
+    rr_rule = {r["id"]: r for r in crit["rule"]}["neurogenic_reduced_recruitment"]
+    if firing_cv is not None:
+        cvs = np.asarray(firing_cv, float)
+        fr = np.where(np.isfinite(cvs) & (cvs <= rr_rule["max_cv"]), fr, np.nan)
     rates = fr[np.isfinite(fr)]
     measures = dict(
         n_units=n_units,
@@ -125,6 +132,14 @@ def classify_muaps(
     )
     reference = dict(muscle=ref.muscle, source=ref.source, evidence=ref.evidence,
                      age_years=age, **{k: round(v, 2) for k, v in lim.items()})
+    rr = measures["recruitment_ratio"]
+    reduced = (rr is not None and rr >= rr_rule["value"] and measures["max_firing_rate_hz"] >= rr_rule["min_rate_hz"])
+    reduced_text = (f"recruitment ratio {rr:.1f} >= {rr_rule['value']} with a unit firing at "
+                    f"{measures['max_firing_rate_hz']:.0f} Hz (reduced recruitment)") if reduced else ""
+    if len(amp) < acc["min_units"] and reduced:
+        # few units firing fast: reduced recruitment is itself the finding
+        return dict(classification="neurogenic", reasons=[f"{reduced_text} [neurogenic_reduced_recruitment]"],
+                    rules=["neurogenic_reduced_recruitment"], measures=measures, reference=reference)
     if len(amp) < acc["min_units"]:
         return dict(
             classification="insufficient",
@@ -150,10 +165,8 @@ def classify_muaps(
     if n_big >= r["count"] and n_big >= r["min_fraction"] * len(amp):
         fired["neurogenic_large_muaps"] = (
             f"{n_big} of {len(amp)} MUAPs larger than {uln_a:.0f} uV (upper limit of the {name} mean amplitude)")
-    rr = measures["recruitment_ratio"]
-    if rr is not None and rr >= rules["neurogenic_reduced_recruitment"]["value"]:
-        fired["neurogenic_reduced_recruitment"] = (
-            f"recruitment ratio {rr:.1f} >= {rules['neurogenic_reduced_recruitment']['value']} (reduced recruitment)")
+    if reduced:
+        fired["neurogenic_reduced_recruitment"] = reduced_text
     if ma < lln_a and md < lln_d:
         fired["myopathic_small_short"] = (
             f"mean MUAP amplitude {ma:.0f} uV < {lln_a:.0f} uV and duration {md:.1f} ms < {lln_d:.1f} ms ({name})")

@@ -50,6 +50,8 @@ MAX_CLUSTER_SPIKES = 2500
 ALIGN_SEARCH_S = 0.001
 #: range (s) over which two overlapping discharges are resolved as a superposition
 SUPERPOSITION_S = 0.002
+#: single-template fits tried as the first of two superimposed discharges
+PAIR_CANDIDATES = 4
 #: width (s) of the moving average of abs(y) whose maximum aligns a spike
 ENVELOPE_S = 0.0004
 
@@ -261,7 +263,7 @@ def _resolve_pairs(resid: np.ndarray, cand: np.ndarray, Tw: dict, limit: float, 
     X = resid[c0[:, None] + np.arange(Lw + 2 * S)[None, :]]
     n, P = len(c0), 2 * S + 1
     D1 = _batch_sq(X, T).reshape(n, P * K)
-    order = np.argsort(D1, axis=1)[:, :4]
+    order = np.argsort(D1, axis=1)[:, :PAIR_CANDIDATES]
     best1 = order[:, 0]
     d1 = D1[np.arange(n), best1]
     i1, k1 = np.divmod(best1, K)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from edxlab.synth.latent import KINDS, PHASE_ACTIVE_CHRONIC, PHASE_CHRONIC, PHASE_NONE, SIDES, Latent
+from edxlab.synth.latent import PHASE_ACTIVE_CHRONIC, PHASE_CHRONIC, PHASE_NONE, SIDES, Latent
 from edxlab.synth.tables import SEGMENT_INDEX, VERTEBRAE
 
 # segment -> (a muscle that weakens, the reflex it reduces) for the clinical signs
@@ -160,6 +160,7 @@ def signs(lat: Latent, rng: np.random.Generator, phase: np.ndarray) -> pl.DataFr
             "site": np.full(k, site) if isinstance(site, str) or site is None else site,
             "side": side,
             "grade": grade,
+            "note": np.full(k, "synthetic"),
         }, schema_overrides={"site": pl.String, "grade": pl.Float64}))
 
     exam = lat.has_emg

@@ -33,7 +33,6 @@ SIDES: tuple[str, str] = ("L", "R")
 # fibrillations appear after ~2-3 weeks; chronic reinnervation after ~3 months; after a year
 # the fibrillations have mostly gone and only chronic motor unit changes remain.
 PHASE_NONE, PHASE_EARLY, PHASE_ACTIVE, PHASE_ACTIVE_CHRONIC, PHASE_CHRONIC = 0, 1, 2, 3, 4
-PHASE_NAMES = ("none", "early", "active", "active_chronic", "chronic")
 EARLY_DAYS = 14
 CHRONIC_DAYS = 91
 LATE_DAYS = 366

@@ -173,19 +173,19 @@ def _motor(ctx: _Ctx, rows: _Rows, nerve: str, record: str, flag, distal_site: s
 
 
 def _sensory(ctx: _Ctx, rows: _Rows, nerve: str, stim: str, record: str, flag, dist_mm: float,
-             modify=None) -> None:
+             modify=None, modality: str = "sensory") -> None:
     study, side = ctx.pairs(flag)
     n = len(study)
     if n == 0:
         return
-    dist_mm = engine_distance(nerve, "sensory") or dist_mm
-    cv_lln, _ = ctx.limit(nerve, "sensory", "cv_ms", study, record)
-    lat_uln, _ = ctx.limit(nerve, "sensory", "latency_ms", study, record)
+    dist_mm = engine_distance(nerve, modality) or dist_mm
+    cv_lln, _ = ctx.limit(nerve, modality, "cv_ms", study, record)
+    lat_uln, _ = ctx.limit(nerve, modality, "latency_ms", study, record)
     # the latency also sets the onset-based velocity: keep both normal
     safe = np.minimum(lat_uln * 0.93, dist_mm / (cv_lln * 1.07) / SENSORY_ONSET_RATIO)
     v = {
-        "lat": ctx.healthy(nerve, "sensory", "latency_ms", study, record, safe_limit=safe),
-        "amp": ctx.healthy(nerve, "sensory", "amplitude", study, record),
+        "lat": ctx.healthy(nerve, modality, "latency_ms", study, record, safe_limit=safe),
+        "amp": ctx.healthy(nerve, modality, "amplitude", study, record),
         "nr": np.zeros(n, dtype=bool),
     }
     v["lat"] = np.minimum(v["lat"], dist_mm / (cv_lln * 1.015) / SENSORY_ONSET_RATIO)
@@ -193,13 +193,13 @@ def _sensory(ctx: _Ctx, rows: _Rows, nerve: str, stim: str, record: str, flag, d
         modify(v, study, side)
     demy = ctx.demyelinating[study] & (nerve in ("median", "ulnar"))  # sural sparing
     if demy.any():
-        lln, _ = ctx.limit(nerve, "sensory", "amplitude", study, record)
+        lln, _ = ctx.limit(nerve, modality, "amplitude", study, record)
         v["amp"] = np.where(demy, abnormal(ctx.rng, lln, 0.3, 0.7, n), v["amp"])
         v["lat"] = np.where(demy, abnormal(ctx.rng, lat_uln, 1.1, 1.3, n), v["lat"])
         v["nr"] = v["nr"] | (demy & (ctx.rng.random(n) < 0.3))
     lat = np.round(v["lat"], 2)
     cv = np.round(dist_mm / (lat * SENSORY_ONSET_RATIO), 1)
-    rows.add(study, nerve, "sensory", side, stim, record, lat, v["amp"], v["nr"], np.full(n, dist_mm), cv)
+    rows.add(study, nerve, modality, side, stim, record, lat, v["amp"], v["nr"], np.full(n, dist_mm), cv)
 
 
 def nerve_conduction(lat: Latent, prot: Protocol, rng: np.random.Generator) -> pl.DataFrame:
@@ -260,6 +260,32 @@ def nerve_conduction(lat: Latent, prot: Protocol, rng: np.random.Generator) -> p
         v["nr"] = (s == 2) & (u < 0.6)
 
     _sensory(ctx, rows, "ulnar", "wrist", "digit5", prot.arm_ncs, 110, ulnar_sensory)
+
+    # --- palmar mixed comparison (median vs ulnar, palm -> wrist, 8 cm; AAEM 2002): done in
+    # suspected carpal tunnel; healthy median and ulnar latencies within 0.25 ms of each other
+    healthy_median_palm = {}
+
+    def median_palm(v, study, side):
+        s = sev(cts, study, side)
+        uln, _ = ctx.limit("median", "mixed", "latency_ms", study)
+        healthy_median_palm["lat"] = v["lat"].copy()
+        n = len(study)
+        v["lat"] = np.where(s > 0, abnormal(rng, uln, 1.15, 1.4, n), v["lat"])
+        v["nr"] = (s == 2) & (rng.random(n) < 0.5)
+
+    def ulnar_palm(v, study, side):
+        s = sev(une, study, side)
+        lln, _ = ctx.limit("ulnar", "mixed", "amplitude", study)
+        uln, _ = ctx.limit("ulnar", "mixed", "latency_ms", study)
+        n = len(study)
+        cv_lln, _ = ctx.limit("ulnar", "mixed", "cv_ms", study)
+        safe = np.minimum(uln * 0.93, 80 / (cv_lln * 1.07) / SENSORY_ONSET_RATIO)
+        near = healthy_median_palm["lat"] + rng.uniform(-0.25, 0.25, n)
+        v["lat"] = np.clip(near, 1.2, safe)
+        v["amp"] = np.where(s == 2, abnormal(rng, lln, 0.3, 0.8, n), v["amp"])
+
+    _sensory(ctx, rows, "median", "palm", "wrist", prot.palm_mixed, 80, median_palm, modality="mixed")
+    _sensory(ctx, rows, "ulnar", "palm", "wrist", prot.palm_mixed, 80, ulnar_palm, modality="mixed")
 
     # --- legs (length-dependent axonal polyneuropathy)
     def leg_motor(nerve):

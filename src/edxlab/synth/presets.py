@@ -131,6 +131,14 @@ def registry(n_patients: int, seed: int) -> Latent:
     une = sided(np.full(P, 0.04), 0.0, 0.3)
     pn = np.where(rng.random(P) < np.where(diabetes, 0.6, 0.015), np.where(rng.random(P) < 0.35, 2, 1), 0)
     pn = np.where((pn == 0) & (rng.random(P) < 0.006), 3, pn)  # coexisting CIDP (demyelinating)
+    # From 75 y an absent sural SNAP is normal (Tavee 2014) and the DSP case definition
+    # (England 2005: >= 2 nerves, one the sural) can no longer be met: the generator gives
+    # polyneuropathies only to patients who stay under 75 during follow-up.
+    pn = np.where(age > 70, 0, pn)
+    # focal entrapments cannot be localized within a diffuse demyelinating neuropathy (slowed
+    # forearm segments): the generator does not combine them
+    cts[pn == 3] = 0
+    une[pn == 3] = 0
 
     # studies
     n_st = 1 + (rng.random(P) > 0.6) + (rng.random(P) > 0.9)
@@ -300,7 +308,7 @@ def he2022(seed: int) -> Latent:
     age = np.clip(np.where(kind == 3, rng.normal(34, 11, P), rng.normal(43, 12, P)), 18, 78)
     index = np.array([s["index_date"] for s in specs])
     diabetes = np.array([s.get("diabetes", False) for s in specs])
-    age = np.where(diabetes, np.maximum(age, 52), age)
+    age = np.where(diabetes, np.clip(age, 52, 68), age)
     delay = np.array([s.get("delay") if s.get("delay") is not None else -1 for s in specs])
     lesion = [s.get("lesion") for s in specs]
     has_my = np.array([le is not None for le in lesion])

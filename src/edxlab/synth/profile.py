@@ -24,6 +24,9 @@ _MEASURES = {
     ("motor", "cv_ms"): ("motor", "cv"),
     ("motor", "cv_elbow_ms"): ("motor", "cv"),
     ("sensory", "cv_ms"): ("sensory", "cv"),
+    ("mixed", "latency_ms"): ("mixed", "distal_latency"),
+    ("mixed", "amplitude"): ("mixed", "amplitude"),
+    ("mixed", "cv_ms"): ("mixed", "cv"),
     ("fwave", "min_latency_ms"): ("motor", "fwave_latency"),
     ("blink", "r1_ms"): ("reflex", "r1"),
     ("blink", "r2_ipsi_ms"): ("reflex", "r2_ipsi"),
@@ -92,15 +95,3 @@ def engine_distance(nerve: str, modality: str) -> float | None:
         & (pl.col("measure") == "distal_latency") & (pl.col("record_site") == "")
     )["distance_mm"].drop_nulls()
     return float(d[0]) if len(d) else None
-
-
-def engine_side_ratio(nerve: str, modality: str) -> float:
-    """Smallest normal amplitude ratio between the two sides (default 0.5)."""
-    lim = _profile_limits()
-    if lim is None:
-        return 0.5
-    r = lim.filter(
-        (pl.col("nerve") == nerve) & (pl.col("modality") == modality)
-        & (pl.col("measure") == "side_amplitude_ratio")
-    )["limit"]
-    return float(r.max()) if len(r) else 0.5

@@ -30,6 +30,7 @@ class Protocol:
     leg_ncs: np.ndarray
     face_ncs: np.ndarray  # (S,)
     superficial_peroneal: np.ndarray  # (S, 2)
+    palm_mixed: np.ndarray  # (S, 2) median and ulnar palmar mixed comparison
     ulnar_above_elbow: np.ndarray  # (S, 2)
     peroneal_above_fibular_head: np.ndarray  # (S, 2)
     f_median: np.ndarray
@@ -117,6 +118,7 @@ def plan(lat: Latent, rng: np.random.Generator) -> Protocol:
         leg_ncs=leg_ncs,
         face_ncs=face_ncs,
         superficial_peroneal=leg_ncs & ((pn[:, None] > 0) | (r() < 0.5)),
+        palm_mixed=arm_ncs & ((cts > 0) | (r() < 0.1)),
         ulnar_above_elbow=arm_ncs & ((une > 0) | (r() < 0.85)),
         peroneal_above_fibular_head=leg_ncs & (r() < 0.6),
         f_median=arm_ncs & ((r() < 0.8) | demy),

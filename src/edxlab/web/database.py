@@ -21,6 +21,9 @@ class Database:
 
         self.path = Path(path)
         self.read_only = read_only
+        #: uploaded raw EMG recordings, kept beside the database (``signals.csv`` paths are
+        #: relative to this folder)
+        self.recordings = self.path.with_name(self.path.stem + ".recordings")
         self._con = open_store(self.path, create=not read_only, read_only=read_only)
         self.write_lock = threading.Lock()
 

@@ -9,10 +9,12 @@ dataset tables as they were.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from edxlab.errors import EdxlabError, Issue
+from edxlab.log import logger
 from edxlab.web.jobs import Progress
 
 #: store progress stage -> (text shown, fraction done)
@@ -28,8 +30,17 @@ def validate(path: Path) -> list[Issue]:
         return list(validate_dataset(path))
     except EdxlabError as exc:
         issues = list(getattr(exc, "issues", []))
-        return issues or [Issue(file=path.name, row=None, column=None, value=None,
-                                severity="error", message=exc.message, rule="upload")]
+        return issues or [_upload_issue(path, exc.message)]
+    except Exception as exc:  # noqa: BLE001 - a reader's bug must not turn an upload into a 500
+        logger.error("Validation stopped on an unexpected %s", type(exc).__name__)
+        return [_upload_issue(path, "edxlab could not read these files (an unexpected problem "
+                                    "in the reader). Check that they are CSV files with one "
+                                    "header row, an .xlsx workbook or a .json document.")]
+
+
+def _upload_issue(path: Path, message: str) -> Issue:
+    return Issue(file=path.name, row=None, column=None, value=None, severity="error",
+                 message=message, rule="upload")
 
 
 def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[Progress], dict]:
@@ -45,8 +56,11 @@ def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[
                 summary = store.import_dataset(
                     path, database.path,
                     progress=lambda stage, table, rows: progress(*STAGES.get(stage, (stage, 0.3))))
+                keep_recordings(path, database.recordings)
                 progress("Interpreting the studies", 0.55)
-                findings = interpret(store.load_dataset(con))
+                dataset = store.load_dataset(con)
+                dataset.source = database.recordings
+                findings = interpret(dataset)
                 progress("Storing the findings", 0.75)
                 for name, frame in findings.items():
                     store.write_findings(con, name, frame)
@@ -60,6 +74,19 @@ def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[
             on_done()
 
     return work
+
+
+def keep_recordings(staged: Path, recordings: Path) -> None:
+    """Copy the upload's recordings (files in its subfolders, e.g. ``signals/x.hea``) into the
+    database's recordings folder, keeping their relative paths."""
+    if not staged.is_dir():
+        return
+    for source in staged.rglob("*"):
+        relative = source.relative_to(staged)
+        if source.is_file() and len(relative.parts) > 1:
+            target = recordings / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def change_rows(summary) -> list[dict]:

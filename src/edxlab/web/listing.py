@@ -100,20 +100,27 @@ class PatientPage:
 
 
 def select_patients(overview: pl.DataFrame, query: PatientQuery) -> PatientPage:
-    """Filter, sort and slice ``overview`` for one page of the list."""
-    frame = overview
+    """Filter, sort and slice ``overview`` for one page of the list.
+
+    Only the filtered columns and the sort rank are read to find the page's rows; the page's
+    rows alone are then taken from the wide frame.
+    """
+    mask = pl.lit(True)
     if query.q:
-        frame = frame.filter(pl.col("patient_id").str.to_lowercase()
-                             .str.contains(query.q.lower(), literal=True))
+        mask &= pl.col("search_key").str.contains(query.q.lower(), literal=True)
     for name, value in query.choices:
-        frame = frame.filter(pl.col(CHOICE_FILTERS[name][0]) == value)
+        mask &= pl.col(CHOICE_FILTERS[name][0]) == value
     for name, wanted in query.flags:
-        frame = frame.filter(pl.col(FLAG_FILTERS[name][0]).fill_null(False) == wanted)
-    total = frame.height
+        mask &= pl.col(FLAG_FILTERS[name][0]).fill_null(False) == wanted
+    rank = f"rank__{query.sort}" + ("__desc" if query.desc else "")
+    order = (overview.lazy().with_row_index("_row").filter(mask).select("_row", rank)
+             .sort(rank).collect())
+    total = order.height
     pages = max(1, -(-total // query.per_page))
     page = min(query.page, pages)
-    frame = frame.sort([query.sort, "patient_id"], descending=[query.desc, False],
-                       nulls_last=True)
-    rows = frame.slice((page - 1) * query.per_page, query.per_page).to_dicts()
+    rows_at = order["_row"].slice((page - 1) * query.per_page, query.per_page)
+    shown = overview[rows_at]
+    rows = shown.select(c for c in shown.columns
+                        if not c.startswith("rank__") and c != "search_key").to_dicts()
     return PatientPage(rows=rows, total=total, pages=pages,
                        query=PatientQuery(**{**query.__dict__, "page": page}))

@@ -38,15 +38,30 @@ class Snapshot:
     _locks: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in BY_STUDY:
-            self._sorted[name] = self.dataset[name].sort("study_id", maintain_order=True)
-        for name, frame in self.findings.items():
-            if "study_id" in frame.columns:
-                self._sorted[name] = frame.sort("study_id", maintain_order=True)
-        self._locks.update({kind: threading.Lock() for kind in ("overview", "cohort", "reports")})
-        for name in BY_PATIENT:
-            self._sorted[f"{name}@patient"] = self.dataset[name].sort("patient_id",
-                                                                      maintain_order=True)
+        self._locks.update({kind: threading.Lock()
+                            for kind in ("overview", "cohort", "reports", "signals")})
+        self._sorted = {("patients", "patient_id"): _sorted(self.dataset.patients, "patient_id"),
+                        ("studies", "study_id"): _sorted(self.dataset.studies, "study_id"),
+                        ("studies", "patient_id"): _sorted(self._studies_with_findings(),
+                                                           "patient_id"),
+                        ("cord", "patient_id"): _sorted(cord_lesions(self.dataset["mri"]),
+                                                        "patient_id")}
+        # One table at a time, the sorted frame replacing the original: one copy in memory.
+        for name in (*BY_STUDY, *BY_PATIENT[1:]):
+            by = "study_id" if name in BY_STUDY else "patient_id"
+            self.dataset[name] = self._sorted[(name, by)] = _sorted(self.dataset[name], by)
+        for name in list(self.findings):
+            if "study_id" in self.findings[name].columns:
+                self.findings[name] = self._sorted[(name, "study_id")] = _sorted(
+                    self.findings.pop(name), "study_id")
+
+    def _studies_with_findings(self) -> pl.DataFrame:
+        studies = self.dataset.studies
+        findings = self.findings.get("study_findings")
+        if findings is None:
+            return studies
+        return studies.join(findings.drop("patient_id", "study_date", strict=False),
+                            on="study_id", how="left").sort("study_date", "study_id")
 
     @property
     def empty(self) -> bool:
@@ -54,26 +69,28 @@ class Snapshot:
 
     def rows(self, name: str, key: str, by: str = "study_id") -> pl.DataFrame:
         """The rows of table ``name`` whose ``by`` column equals ``key`` (binary search)."""
-        frame = self._sorted[name if by == "study_id" else f"{name}@patient"]
+        frame = self._sorted[(name, by)]
         column = frame[by]
         lo = column.search_sorted(key, side="left")
         hi = column.search_sorted(key, side="right")
         return frame.slice(lo, hi - lo)
 
     def study(self, study_id: str) -> dict | None:
-        rows = self.dataset.studies.filter(pl.col("study_id") == study_id)
+        rows = self.rows("studies", study_id)
         return rows.row(0, named=True) if rows.height else None
 
     def patient(self, patient_id: str) -> dict | None:
-        rows = self.dataset.patients.filter(pl.col("patient_id") == patient_id)
+        rows = self.rows("patients", patient_id, by="patient_id")
         return rows.row(0, named=True) if rows.height else None
 
     def study_view(self, study_id: str) -> tuple[Dataset, dict[str, pl.DataFrame]]:
         """The dataset and findings restricted to one study (input of the study report)."""
-        study = self.dataset.studies.filter(pl.col("study_id") == study_id)
-        patients = self.dataset.patients.filter(pl.col("patient_id").is_in(study["patient_id"]))
+        study = self.rows("studies", study_id)
+        patients = (self.rows("patients", study["patient_id"][0], by="patient_id")
+                    if study.height else self.dataset.patients.clear())
         frames = {name: self.rows(name, study_id) for name in BY_STUDY}
-        ds = Dataset(frames={**frames, "studies": study, "patients": patients},
+        rest = {name: self._sorted[(name, "patient_id")].clear() for name in BY_PATIENT[1:]}
+        ds = Dataset(frames={**rest, **frames, "studies": study, "patients": patients},
                      source=self.dataset.source)
         findings = {name: self.rows(name, study_id) for name in self.findings
                     if "study_id" in self.findings[name].columns}
@@ -88,11 +105,13 @@ class Snapshot:
             studies = self.dataset.studies.group_by("patient_id").agg(
                 pl.len().cast(pl.Int64).alias("n_studies"),
                 pl.col("study_date").max().alias("last_study"))
-            return (self.dataset.patients.select("patient_id", "sex", "aqp4_igg", "mog_igg")
-                    .join(findings, on="patient_id", how="left")
-                    .join(studies, on="patient_id", how="left")
-                    .with_columns(pl.col("n_studies").fill_null(0))
-                    .sort("patient_id"))
+            frame = (self.dataset.patients.select("patient_id", "sex", "aqp4_igg", "mog_igg")
+                     .join(findings, on="patient_id", how="left")
+                     .join(studies, on="patient_id", how="left")
+                     .with_columns(pl.col("n_studies").fill_null(0),
+                                   pl.col("patient_id").str.to_lowercase().alias("search_key"))
+                     .sort("patient_id"))
+            return with_sort_ranks(frame)
 
         return self._cached(("overview", settings), build)
 
@@ -122,6 +141,31 @@ class Snapshot:
 
         return self._cached(("reports", settings), build)
 
+    def recording_figure(self, study_id: str, index: int) -> Path | None:
+        """PNG of the ``index``-th recording of a study (templates, firing raster, raw signal
+        with marks; ``edxlab.signal.plot_analysis``), drawn once; None when it has no file."""
+        rows = self.rows("signals", study_id).to_dicts()
+        base = Path(self.dataset.source) if self.dataset.source else None
+        if not 0 <= index < len(rows) or base is None:
+            return None
+        path = (base / rows[index]["file"]).resolve()
+        if not path.is_relative_to(base.resolve()) or not path.is_file():
+            return None
+
+        def build() -> Path:
+            from edxlab.signal.analyze import analyze_file, plot_analysis
+
+            row, study = rows[index], self.study(study_id) or {}
+            analysis = analyze_file(path, muscle=row["muscle"], age=study.get("age_years"),
+                                    activation=row.get("activation"), format=row.get("format"),
+                                    channel=row.get("channel"))
+            root = self.reports_root or Path(tempfile.mkdtemp(prefix="edxlab-reports-"))
+            out = Path(tempfile.mkdtemp(dir=root, prefix="signal-")) / "recording.png"
+            plot_analysis(analysis, out)
+            return out
+
+        return self._cached(("signals", study_id, index), build)
+
     def _cached(self, key, build):
         """``build()`` once per key; one lock per kind, so that a slow report never holds up
         the patient list."""
@@ -134,6 +178,39 @@ class Snapshot:
         return value
 
 
+def _sorted(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """``frame`` sorted by ``by`` (stable); no copy when it already is."""
+    if frame[by].is_sorted():
+        return frame
+    return frame.sort(by, maintain_order=True)
+
+
+def with_sort_ranks(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``rank__<column>`` / ``rank__<column>__desc``: each row's position when the list is
+    sorted by that column (nulls last, ties by patient_id), so that a request sorts integers."""
+    from edxlab.web.listing import SORTABLE
+
+    ranks = []
+    for column in SORTABLE:
+        for desc in (False, True):
+            order = frame.select(pl.arg_sort_by([column, "patient_id"], descending=[desc, False],
+                                                nulls_last=True)).to_series()
+            name = f"rank__{column}" + ("__desc" if desc else "")
+            ranks.append(order.arg_sort().cast(pl.UInt32).alias(name))
+    return frame.with_columns(ranks)
+
+
+def cord_lesions(mri: pl.DataFrame) -> pl.DataFrame:
+    """Every spinal cord MRI lesion as cord segments (``interpret.mri.cord_spans``, without the
+    widening margin): patient_id, lesion (vertebral levels), seg_lo, seg_hi."""
+    from edxlab.interpret.mri import cord_spans
+    from edxlab.reference.emg_criteria import load_emg_criteria
+
+    criteria = load_emg_criteria()
+    spans = cord_spans(mri, {**criteria, "mri": {**criteria["mri"], "margin": 0}})
+    return spans.select("patient_id", "lesion", "seg_lo", "seg_hi")
+
+
 def load_snapshot(database: Database, generation: int = 0, profile: str | None = None,
                   reports_root: Path | None = None) -> Snapshot:
     """Read the whole project database into a new snapshot. With ``profile`` the studies are
@@ -142,6 +219,7 @@ def load_snapshot(database: Database, generation: int = 0, profile: str | None =
 
     with database.reader() as con:
         dataset = store.load_dataset(con)
+        dataset.source = database.recordings
         present = set(store.list_tables(con))
         findings = {name: store.read_table(con, name) for name in FINDINGS
                     if name in present and profile is None}

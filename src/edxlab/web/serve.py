@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from edxlab.log import logger
 from edxlab.web.config import WebConfig, is_loopback
@@ -23,6 +24,9 @@ def serve(config: WebConfig) -> None:
         logger.setLevel(logging.INFO)
     logger.info("edxlab web app on http://%s:%d/", config.host, config.port)
     app = create_app(config)
+    # Hand the interpreter between request threads every millisecond (default 5 ms), so that
+    # a page being rendered does not hold up the others for long.
+    sys.setswitchinterval(0.001)
     # access_log=False: uvicorn's access log prints URLs, which hold patient identifiers; the
     # app logs route templates instead (edxlab.web.security.Guard).
     uvicorn.run(app, host=config.host, port=config.port, access_log=False, log_level="warning",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -22,50 +21,43 @@ def patient_page(request: Request, patient_id: str) -> Response:
     patient = snap.patient(patient_id)
     if patient is None:
         raise NotFoundError("There is no patient with this identifier in the database.")
-    studies = snap.rows("studies", patient_id, by="patient_id").sort("study_date", "study_id")
-    findings = snap.findings.get("study_findings")
-    if findings is not None:
-        findings = findings.filter(pl.col("study_id").is_in(studies["study_id"].implode()))
-        studies = studies.join(findings.drop("patient_id", "study_date", strict=False),
-                               on="study_id", how="left")
-    attacks = snap.rows("attacks", patient_id, by="patient_id").sort("onset_date")
-    mri = snap.rows("mri", patient_id, by="patient_id").sort("mri_date")
-    signs = snap.rows("signs", patient_id, by="patient_id").sort("exam_date")
-    overview = snap.overview(state.cohort_settings).filter(pl.col("patient_id") == patient_id)
+    studies = snap.rows("studies", patient_id, by="patient_id").to_dicts()
+    attacks = snap.rows("attacks", patient_id, by="patient_id").to_dicts()
+    mri = snap.rows("mri", patient_id, by="patient_id").to_dicts()
+    signs = snap.rows("signs", patient_id, by="patient_id").to_dicts()
+    overview = snap.overview(state.cohort_settings)
+    row = overview.slice(overview["patient_id"].search_sorted(patient_id), 1).to_dicts()
+    cord = snap.rows("cord", patient_id, by="patient_id").to_dicts()
     context = {
         "title": f"Patient {patient_id}", "patient": patient,
-        "cohort": overview.row(0, named=True) if overview.height else {},
-        "studies": studies.to_dicts(), "attacks": attacks.to_dicts(), "mri": mri.to_dicts(),
-        "signs": signs.to_dicts(), "timeline": figures.timeline(events(attacks, mri, studies)),
-        "cord": cord_drawing(mri, studies),
+        "cohort": row[0] if row and row[0]["patient_id"] == patient_id else {},
+        "studies": studies, "attacks": _by(attacks, "onset_date"), "mri": _by(mri, "mri_date"),
+        "signs": _by(signs, "exam_date"), "timeline": figures.timeline(events(attacks, mri, studies)),
+        "cord": cord_drawing(cord, studies),
     }
     return render(request, "patient.html", context)
 
 
-def events(attacks: pl.DataFrame, mri: pl.DataFrame, studies: pl.DataFrame) -> list[dict]:
+def _by(rows: list[dict], key: str) -> list[dict]:
+    return sorted(rows, key=lambda r: (r[key] is None, r[key] or 0))
+
+
+def events(attacks: list[dict], mri: list[dict], studies: list[dict]) -> list[dict]:
     out = [{"date": r["onset_date"], "lane": LANES["attack"], "kind": "attack",
-            "label": (r["core_feature"] or "attack").replace("_", " ")} for r in attacks.to_dicts()]
+            "label": (r["core_feature"] or "attack").replace("_", " ")} for r in attacks]
     out += [{"date": r["mri_date"], "lane": LANES["mri"], "kind": "mri",
-             "label": f"MRI {(r['region'] or '').replace('_', ' ')}"} for r in mri.to_dicts()]
+             "label": f"MRI {(r['region'] or '').replace('_', ' ')}"} for r in mri]
     out += [{"date": r["study_date"], "lane": LANES["study"], "kind": "study",
              "label": f"EDX {r['study_id']}", "href": f"/studies/{r['study_id']}"}
-            for r in studies.to_dicts()]
+            for r in studies]
     return out
 
 
-def cord_drawing(mri: pl.DataFrame, studies: pl.DataFrame) -> dict:
-    """MRI cord lesions (``interpret.mri.cord_spans``, without the margin) beside each study's
-    denervated segments (``study_findings.denervation_segments``)."""
-    from edxlab.interpret.mri import cord_spans
-    from edxlab.reference.emg_criteria import load_emg_criteria
-    from edxlab.reference.innervation import SEGMENT_INDEX, SEGMENTS
+def cord_drawing(lesions: list[dict], studies: list[dict]) -> dict:
+    """MRI cord lesions beside each study's denervated segments
+    (``study_findings.denervation_segments``)."""
+    from edxlab.reference.innervation import SEGMENTS
 
-    criteria = load_emg_criteria()
-    spans = cord_spans(mri, {**criteria, "mri": {**criteria["mri"], "margin": 0}})
-    lesions = [{"label": r["lesion"], "seg_lo": r["seg_lo"], "seg_hi": r["seg_hi"]}
-               for r in spans.to_dicts()]
-    columns = []
-    if "denervation_segments" in studies.columns:
-        columns = [(f"{r['study_date']}", r["denervation_segments"] or [])
-                   for r in studies.to_dicts()]
-    return figures.cord_map(SEGMENTS, lesions, columns) | {"segment_index": SEGMENT_INDEX}
+    bars = [{"label": r["lesion"], "seg_lo": r["seg_lo"], "seg_hi": r["seg_hi"]} for r in lesions]
+    columns = [(f"{r['study_date']}", r.get("denervation_segments") or []) for r in studies]
+    return figures.cord_map(SEGMENTS, bars, columns)
