@@ -125,7 +125,7 @@ def interpret(
     dataset: Path | None = typer.Argument(None, help="Dataset: folder of CSV files, .xlsx or .json."),
     out: Path | None = typer.Option(None, "--out", help="Folder for nerve_findings.csv, study_findings.csv, ... (optional with --db)."),
     db: Path | None = typer.Option(None, "--db", help="Read the dataset from this project database (and store the findings there)."),
-    profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: age_height_stratified (default), preston_shapiro_2013, or a lab's own .csv/.toml file."),
+    profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: preston_shapiro_2013_age_height (default), preston_shapiro_2013, age_height_stratified, or a lab's own .csv/.toml file."),
     criteria: str | None = typer.Option(None, "--criteria", help="Demyelination criteria set: aan_1991, efns_pns_2010 (default), ean_pns_2021."),
     temperature_correction: bool = typer.Option(False, "--temperature-correction", help="Correct latencies and velocities of cold limbs instead of leaving them uninterpreted."),
     emg_criteria: Path | None = typer.Option(None, "--emg-criteria", help="TOML file overriding needle EMG criteria (sections of reference/emg_criteria.toml), e.g. [active] fasciculations_count = true (Awaji)."),
