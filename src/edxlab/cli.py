@@ -125,7 +125,7 @@ def interpret(
     dataset: Path | None = typer.Argument(None, help="Dataset: folder of CSV files, .xlsx or .json."),
     out: Path | None = typer.Option(None, "--out", help="Folder for nerve_findings.csv, study_findings.csv, ... (optional with --db)."),
     db: Path | None = typer.Option(None, "--db", help="Read the dataset from this project database (and store the findings there)."),
-    profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: age_height_stratified (default), preston_shapiro_2013, or a lab's own .csv/.toml file."),
+    profile: str | None = typer.Option(None, "--profile", help="Reference-limit profile for every study: preston_shapiro_2013_age_height (default), preston_shapiro_2013, age_height_stratified, or a lab's own .csv/.toml file."),
     criteria: str | None = typer.Option(None, "--criteria", help="Demyelination criteria set: aan_1991, efns_pns_2010 (default), ean_pns_2021."),
     temperature_correction: bool = typer.Option(False, "--temperature-correction", help="Correct latencies and velocities of cold limbs instead of leaving them uninterpreted."),
     emg_criteria: Path | None = typer.Option(None, "--emg-criteria", help="TOML file overriding needle EMG criteria (sections of reference/emg_criteria.toml), e.g. [active] fasciculations_count = true (Awaji)."),
@@ -275,7 +275,7 @@ def signal_score(
     """Compare the decomposition of FILE with an expert's discharge annotations (precision, recall, F1)."""
     from edxlab.signal.analyze import analyze_file
     from edxlab.signal.readers import read_eaf
-    from edxlab.signal.score import score_units
+    from edxlab.signal.score import PROMINENT_RATIO, expert_prominence, pool, score_units
 
     expert = read_eaf(annotations)
     a = analyze_file(file, format=format, activation="minimal")
@@ -289,6 +289,11 @@ def signal_score(
     typer.echo(f"pooled: precision {pooled['precision']:.3f}  recall {pooled['recall']:.3f}  F1 {pooled['f1']:.3f}  "
                f"({pooled['matched']} of {pooled['n_expert']} expert discharges matched; "
                f"{pooled['unmatched_detected_units']} detected unit(s) without an expert match)")
+    prom = expert_prominence(a.recording.data, a.recording.fs, expert)
+    big = pool(rows, {u for u, v in prom.items() if v > PROMINENT_RATIO})
+    typer.echo(f"expert units above {PROMINENT_RATIO} x signal RMS (EMGlab's criterion): {big['n_units']} of "
+               f"{len(rows)}, {big['n_expert']} discharges: precision {big['precision']:.3f}  "
+               f"recall {big['recall']:.3f}  F1 {big['f1']:.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:

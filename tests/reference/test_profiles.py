@@ -6,11 +6,18 @@ import polars as pl
 import pytest
 
 from edxlab.errors import ConfigError, NotFoundError
-from edxlab.reference.profiles import get_profile, load_profile_file, profile_names
+from edxlab.reference.profiles import (
+    default_profile_name,
+    get_profile,
+    load_profile_file,
+    profile_names,
+)
 
 
 def test_shipped_profiles_are_listed_and_every_row_cites_a_source():
-    assert profile_names() == ["age_height_stratified", "preston_shapiro_2013"]
+    assert profile_names() == ["age_height_stratified", "preston_shapiro_2013",
+                               "preston_shapiro_2013_age_height"]
+    assert default_profile_name() == "preston_shapiro_2013_age_height"
     for name in profile_names():
         lim = get_profile(name).limits
         assert lim.height > 60
@@ -34,9 +41,24 @@ def test_stratified_profile_sural_absence_is_normal_from_75():
                     (70.0, 75.0): (1.0, False), (75.0, None): (0.0, True)}
 
 
+def test_default_profile_is_preston_shapiro_with_age_and_height():
+    lim = get_profile("preston_shapiro_2013_age_height").limits
+    ps = get_profile("preston_shapiro_2013").limits
+    key = ["nerve", "modality", "record_site", "measure"]
+    differ = lim.join(ps, on=[*key, "limit"], how="anti")
+    # same single cut-offs except the age-stratified sural and the height-adjusted F-waves
+    assert sorted(set(zip(differ["nerve"], differ["measure"]))) == [
+        ("median", "fwave_latency"), ("peroneal", "fwave_latency"), ("sural", "amplitude"),
+        ("tibial", "fwave_latency"), ("ulnar", "fwave_latency")]
+    same = lim.filter(~pl.col("measure").is_in(["fwave_latency"])
+                      & ~((pl.col("nerve") == "sural") & (pl.col("measure") == "amplitude")))
+    assert same.join(ps, on=[*key, "limit"], how="anti").height == 0
+
+
 def test_unknown_profile_name_suggests_the_closest():
     with pytest.raises(NotFoundError, match='Reference profile "preston_shapiro" does not exist; '
-                       'available: age_height_stratified, preston_shapiro_2013. Did you mean '
+                       'available: age_height_stratified, preston_shapiro_2013, '
+                       'preston_shapiro_2013_age_height. Did you mean '
                        '"preston_shapiro_2013"\\?'):
         get_profile("preston_shapiro")
 
