@@ -85,3 +85,4 @@ def test_seronegative_patients_have_the_mri_the_criteria_require(cohort):
 def test_everything_is_labelled_synthetic(cohort):
     assert cohort.tables["patients"]["patient_id"].str.starts_with("SYN-").all()
     assert cohort.tables["studies"]["study_id"].str.starts_with("SYN-").all()
+    assert (cohort.tables["signs"]["note"] == "synthetic").all()

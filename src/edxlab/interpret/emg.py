@@ -219,7 +219,9 @@ def interpret_emg(
              "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label")
 
     chart_out = localize.chart().select(
-        "muscle", "plexus", "main_roots", "roots", pl.col("chart_source"))
+        "muscle", "plexus", "main_roots", "roots",
+        pl.concat_str(pl.lit(f"criteria emg_criteria.toml v{crit['version']}; innervation chart "),
+                      pl.col("chart_source")).alias("source"))
     muscle_findings = (
         w.join(combos, on="combo_id", how="left", maintain_order="left")
         .join(chart_out, on="muscle", how="left", maintain_order="left")
@@ -231,8 +233,8 @@ def interpret_emg(
             .otherwise(pl.col("roots")).alias("segments"),
             pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
                           ignore_nulls=True).alias("evidence"),
-            pl.concat_str(pl.lit(f"criteria emg_criteria.toml v{crit['version']}; innervation chart "),
-                          pl.col("chart_source").fill_null("none")).alias("source"),
+            pl.col("source").fill_null(
+                f"criteria emg_criteria.toml v{crit['version']}; muscle not in the innervation chart"),
         )
         .select(MUSCLE_COLUMNS)
     )

@@ -160,6 +160,7 @@ def signs(lat: Latent, rng: np.random.Generator, phase: np.ndarray) -> pl.DataFr
             "site": np.full(k, site) if isinstance(site, str) or site is None else site,
             "side": side,
             "grade": grade,
+            "note": np.full(k, "synthetic"),
         }, schema_overrides={"site": pl.String, "grade": pl.Float64}))
 
     exam = lat.has_emg
