@@ -275,7 +275,7 @@ def signal_score(
     """Compare the decomposition of FILE with an expert's discharge annotations (precision, recall, F1)."""
     from edxlab.signal.analyze import analyze_file
     from edxlab.signal.readers import read_eaf
-    from edxlab.signal.score import score_units
+    from edxlab.signal.score import PROMINENT_RATIO, expert_prominence, pool, score_units
 
     expert = read_eaf(annotations)
     a = analyze_file(file, format=format, activation="minimal")
@@ -289,6 +289,11 @@ def signal_score(
     typer.echo(f"pooled: precision {pooled['precision']:.3f}  recall {pooled['recall']:.3f}  F1 {pooled['f1']:.3f}  "
                f"({pooled['matched']} of {pooled['n_expert']} expert discharges matched; "
                f"{pooled['unmatched_detected_units']} detected unit(s) without an expert match)")
+    prom = expert_prominence(a.recording.data, a.recording.fs, expert)
+    big = pool(rows, {u for u, v in prom.items() if v > PROMINENT_RATIO})
+    typer.echo(f"expert units above {PROMINENT_RATIO} x signal RMS (EMGlab's criterion): {big['n_units']} of "
+               f"{len(rows)}, {big['n_expert']} discharges: precision {big['precision']:.3f}  "
+               f"recall {big['recall']:.3f}  F1 {big['f1']:.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:

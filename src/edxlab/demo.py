@@ -81,6 +81,7 @@ def run_demo(out: Path, progress=None) -> DemoResult:
     from edxlab.cohort.command import reference_profiles
     from edxlab.cohort.run import csv_ready, run_cohort, write_cohort_tables
     from edxlab.interpret.pipeline import interpret_dataset
+    from edxlab.signal.analyze import measured_signals
     from edxlab.io.findings_csv import write_findings_csv
     from edxlab.report.cohort_report import ReportOptions, mri_segment_spans, write_cohort_report
     from edxlab.report.study_report import write_study_reports
@@ -116,7 +117,7 @@ def run_demo(out: Path, progress=None) -> DemoResult:
     con = store.open_store(db)
     try:
         ds = store.load_dataset(con)
-        findings = interpret_dataset(ds)
+        findings = interpret_dataset(ds, measured=measured_signals(ds))
         step("Running the cohort analysis")
         result = run_cohort(ds, findings.study_findings, HE2022_SETTINGS)
         findings.patient_findings = result.patient_findings

@@ -45,6 +45,7 @@ def run_interpret(dataset: Path | None, out: Path | None, db: Path | None = None
     """Interpret a dataset (file/folder or project database); write the findings CSVs to
     ``out`` and, with ``db``, store them in the database. Returns lines to show the user."""
     from edxlab.interpret.pipeline import interpret_dataset
+    from edxlab.signal.analyze import measured_signals
     from edxlab.io.findings_csv import write_findings_csv
 
     config = interpret_config(profile, criteria, temperature_correction, emg_criteria)
@@ -59,7 +60,7 @@ def run_interpret(dataset: Path | None, out: Path | None, db: Path | None = None
         con = store.open_store(db, create=False)
         try:
             ds = store.load_dataset(con)
-            findings = interpret_dataset(ds, config)
+            findings = interpret_dataset(ds, config, measured=measured_signals(ds))
             for name in ("nerve_findings", "study_findings", "muscle_findings",
                          "patient_findings", "lesions"):
                 frame = getattr(findings, name, None)
@@ -72,7 +73,7 @@ def run_interpret(dataset: Path | None, out: Path | None, db: Path | None = None
         from edxlab.io import read_dataset
 
         ds = read_dataset(dataset)
-        findings = interpret_dataset(ds, config)
+        findings = interpret_dataset(ds, config, measured=measured_signals(ds))
     if out is not None:
         lines += [f"Wrote {p}" for p in write_findings_csv(findings, out)]
     return lines

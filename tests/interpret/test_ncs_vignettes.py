@@ -373,3 +373,149 @@ def test_study_without_nerve_conductions():
     row = f.study_ncs.row(0, named=True)
     assert (row["ncs_abnormal"], row["motor_only_pattern"]) == (None, None)
     assert row["ncs_summary"] == "No nerve conduction studies were recorded."
+
+
+# left arm: median neuropathy at the wrist beside an ulnar neuropathy at the elbow (the ulnar
+# SNAP is low from the elbow lesion, so no median-ulnar comparison can be used)
+LEFT_CTS = [mot("median", "L", "wrist", 5.2, 7.0, 70.0), mot("median", "L", "elbow", 9.2, 6.7, 220.0),
+            sen("median", "L", 4.2, 12.0, 130.0)]
+LEFT_UNE = [mot("ulnar", "L", "wrist", 2.9, 8.0, 70.0), mot("ulnar", "L", "below_elbow", 6.3, 7.8, 200.0),
+            mot("ulnar", "L", "above_elbow", 9.3, 5.5, 100.0), sen("ulnar", "L", 2.8, 6.0, 110.0)]
+
+
+def test_carpal_tunnel_beside_ulnar_neuropathy_at_the_elbow():
+    f, s, n = run(normal_rows() + LEFT_CTS + LEFT_UNE, NORMAL_F)
+    # two entrapments in one limb are two mononeuropathies, not a multiplex (edx_reference 2.9:
+    # multiplex = non-contiguous named nerves; entrapment sites never count towards it)
+    assert s["mononeuropathies"] == ["median:L:wrist", "ulnar:L:elbow"]
+    assert s["polyneuropathy"] == "none"
+    assert s["ncs_abnormal"] is True
+    assert set(f.lesions["kind"]) == {"mononeuropathy"}
+    med = f.lesions.filter(f.lesions["nerve"] == "median").row(0, named=True)
+    assert (med["site"], med["severity"]) == ("wrist", "moderate")
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a left "
+                                "median neuropathy at the wrist, moderate in severity and a left "
+                                "ulnar neuropathy at the elbow, moderate in severity.")
+
+
+def test_mild_carpal_tunnel_with_the_ulnar_snap_explained_by_an_elbow_lesion():
+    # sensory-only median finding: localized because the low ulnar SNAP has its own cause
+    rows = normal_rows() + [mot("median", "L", "wrist", 3.8, 8.0, 70.0),
+                            mot("median", "L", "elbow", 7.8, 7.8, 220.0),
+                            sen("median", "L", 4.0, 25.0, 130.0)] + LEFT_UNE
+    _, s, _ = run(rows, NORMAL_F)
+    assert s["mononeuropathies"] == ["median:L:wrist", "ulnar:L:elbow"]
+    assert s["polyneuropathy"] == "none"
+
+
+def test_median_and_ulnar_sensory_abnormal_without_localization_is_not_cts():
+    # prolonged median sensory latency with a low ulnar SNAP and no ulnar lesion at the elbow:
+    # no comparison and no self-localizing median motor finding, so no carpal tunnel
+    rows = normal_rows() + [mot("median", "L", "wrist", 3.8, 8.0, 70.0),
+                            mot("median", "L", "elbow", 7.8, 7.8, 220.0),
+                            sen("median", "L", 4.0, 25.0, 130.0),
+                            mot("ulnar", "L", "wrist", 2.8, 10.0, 70.0),
+                            mot("ulnar", "L", "below_elbow", 6.2, 9.8, 200.0),
+                            sen("ulnar", "L", 2.8, 6.0, 110.0)]
+    _, s, _ = run(rows, NORMAL_F)
+    assert "median:L:wrist" not in s["mononeuropathies"]
+
+
+def peroneal_rows(ankle, below, above):
+    return replace(normal_rows(), "peroneal", "motor", "R", [
+        mot("peroneal", "R", "ankle", 4.5, ankle, 90.0),
+        mot("peroneal", "R", "below_fibular_head", 11.1, below, 310.0),
+        mot("peroneal", "R", "above_fibular_head", 13.1, above, 100.0)])
+
+
+def test_amplitude_drop_of_exactly_the_limit_is_not_flagged():
+    # 4.4 -> 3.3 mV is a drop of exactly 25% (25.00000000000001 in floating point): Buschbacher's
+    # limit is "> 25%", so it is within normal limits
+    f, s, n = run(peroneal_rows(4.5, 4.4, 3.3), NORMAL_F)
+    seg = f.segments.filter((f.segments["nerve"] == "peroneal")
+                            & (f.segments["segment_site"] == "fibular_head")).row(0, named=True)
+    assert seg["drop_pct"] == 25.0 and seg["pfh_amp"] is False
+    assert s["mononeuropathies"] == [] and s["ncs_abnormal"] is False
+    assert n[("peroneal", "motor", "R")]["pattern"] == "normal"
+    # 26% is beyond it
+    _, s2, _ = run(peroneal_rows(4.5, 4.4, 3.25), NORMAL_F)
+    assert s2["mononeuropathies"] == ["peroneal:R:fibular_head"]
+
+
+def test_drops_are_not_judged_on_a_tiny_distal_cmap():
+    # distal CMAP 0.8 mV: a 50% drop across the fibular head (0.8 -> 0.4 mV) or a 60% forearm
+    # drop is not localizing (EFNS/PNS 2010: distal CMAP > 1 mV and >= 20% LLN)
+    f, s, n = run(peroneal_rows(0.8, 0.8, 0.4), NORMAL_F)
+    assert "peroneal:R:fibular_head" not in s["mononeuropathies"]
+    seg = f.segments.filter(f.segments["nerve"] == "peroneal")
+    assert seg["pfh_amp"].to_list() == [False, False]
+    rows = replace(normal_rows(), "median", "motor", "R", [mot("median", "R", "wrist", 3.6, 1.0, 70.0),
+                                                           mot("median", "R", "elbow", 7.6, 0.4, 220.0)])
+    f, s, n = run(rows, NORMAL_F)
+    assert n[("median", "motor", "R")]["conduction_block"] is False
+    assert all(not m.startswith("median:R:forearm") for m in s["mononeuropathies"])
+    # the same drop on a 5 mV CMAP is a conduction block
+    rows = replace(normal_rows(), "median", "motor", "R", [mot("median", "R", "wrist", 3.6, 5.0, 70.0),
+                                                           mot("median", "R", "elbow", 7.6, 2.0, 220.0)])
+    f, s, n = run(rows, NORMAL_F)
+    assert n[("median", "motor", "R")]["conduction_block"] is True
+    assert s["mononeuropathies"] == ["median:R:forearm"]
+
+
+def test_aan_1991_block_needs_more_than_20_percent():
+    from edxlab.interpret.config import InterpretConfig
+
+    # 5.0 -> 4.0 mV = exactly 20%: AAN 1991 says "> 20% drop"
+    rows = replace(normal_rows(), "median", "motor", "R", [mot("median", "R", "wrist", 3.6, 5.0, 70.0),
+                                                           mot("median", "R", "elbow", 7.6, 4.0, 220.0)])
+    _, _, n = run(rows, NORMAL_F, config=InterpretConfig(criteria="aan_1991"))
+    assert n[("median", "motor", "R")]["conduction_block"] is False
+
+
+def test_polyneuropathy_at_80_with_absent_but_normal_surals():
+    # Tavee 2014: absent surals are normal at >= 75, so England's "one of them the sural" cannot
+    # hold; the abnormal peroneal/tibial/superficial peroneal nerves stand in for it
+    rows = axonal_pn_rows() + [nr(sen("sural", "L", 3.5, 15.0, 140.0))]
+    f, s, n = run(rows, NORMAL_F, age=80.0, profile="age_height_stratified")
+    assert n[("sural", "sensory", "R")]["pattern"] == "normal"
+    assert s["polyneuropathy"] == "axonal"
+    assert s["mononeuropathies"] == [] and s["ncs_abnormal"] is True
+    pn = f.lesions.row(0, named=True)
+    assert pn["rule_ids"].startswith("ENGLAND2005.dsp;TAVEE2014.dsp_elderly_sural;")
+    assert pn["evidence"].startswith(
+        "abnormal in 4 nerves including a lower-limb nerve standing in for the sural, absent but "
+        "normal for age (England 2005; Tavee 2014)")
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a "
+                                "length-dependent axonal sensorimotor polyneuropathy, moderate "
+                                "in severity.")
+    # an absent sural alone stays normal at 80; upper-limb nerves alone do not stand in
+    _, s1, _ = run(elderly_rows(), NORMAL_F, age=80.0, profile="age_height_stratified")
+    assert (s1["polyneuropathy"], s1["ncs_abnormal"]) == ("none", False)
+    arms = replace(elderly_rows(), "median", "sensory", "R", [sen("median", "R", 3.3, 15.0, 130.0)])
+    arms = replace(arms, "ulnar", "sensory", "R", [sen("ulnar", "R", 2.9, 14.0, 110.0)])
+    _, s2, _ = run(arms, NORMAL_F, age=80.0, profile="age_height_stratified")
+    assert s2["polyneuropathy"] == "none"
+
+
+def test_isolated_low_sural_is_not_a_polyneuropathy():
+    rows = replace(normal_rows(), "sural", "sensory", "R", [sen("sural", "R", 3.5, 4.0, 140.0)])
+    _, s, n = run(rows, NORMAL_F)
+    assert n[("sural", "sensory", "R")]["amplitude_abnormal"] is True
+    assert s["polyneuropathy"] == "none"
+
+
+def test_bilateral_carpal_tunnel_is_two_mononeuropathies():
+    rows = replace(normal_rows(), "median", "sensory", "R", [sen("median", "R", 4.2, 20.0, 130.0)])
+    rows = replace(rows, "median", "motor", "R", [mot("median", "R", "wrist", 5.0, 8.0, 70.0),
+                                                  mot("median", "R", "elbow", 9.0, 7.8, 220.0)])
+    rows += [mot("median", "L", "wrist", 3.8, 9.0, 70.0), mot("median", "L", "elbow", 7.8, 8.6, 220.0),
+             sen("median", "L", 4.0, 28.0, 130.0), sen("ulnar", "L", 2.7, 25.0, 110.0),
+             mot("ulnar", "L", "wrist", 2.8, 10.0, 70.0), mot("ulnar", "L", "below_elbow", 6.2, 9.8, 200.0)]
+    f, s, _ = run(rows, NORMAL_F)
+    assert s["mononeuropathies"] == ["median:L:wrist", "median:R:wrist"]
+    assert s["polyneuropathy"] == "none"
+    assert set(f.lesions["kind"]) == {"mononeuropathy"}
+    assert f.lesions["severity"].to_list() == ["mild", "moderate"]
+    assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a left "
+                                "median neuropathy at the wrist, mild in severity and a right "
+                                "median neuropathy at the wrist, moderate in severity.")

@@ -178,3 +178,33 @@ def test_xlsx_rows_are_sheet_lines(tmp_path, example):
     [issue] = [i for i in validate_dataset(target) if i.severity == "error"]
     assert (issue.file, issue.row, issue.column) == ("emg", 7, "muscle")
     assert issue.message == "unknown muscle 'gastrocnemius_lat'; did you mean lateral_gastrocnemius?"
+
+
+def test_semicolon_separated_csv_names_the_fix(dataset_copy):
+    path = dataset_copy(patients="patient_id;sex;birth_year\nP01;F;1978\n")
+    issues = [i for i in validate_dataset(path) if i.file == "patients.csv"]
+    assert [(i.row, i.message) for i in issues] == [
+        (1, "the columns are separated by semicolons; the interchange format uses commas (in "
+            "Excel: Save As 'CSV UTF-8 (Comma delimited)')")]
+
+
+def test_latin1_file_names_the_line(dataset_copy):
+    path = dataset_copy()
+    (path / "signs.csv").write_bytes(
+        (path / "signs.csv").read_bytes().replace(b",thenar", ",th\xe9nar".encode("latin-1")))
+    issues = [i for i in validate_dataset(path) if i.file == "signs.csv"]
+    assert [(i.row, i.message) for i in issues] == [
+        (8, "line 8 is not UTF-8 text (byte 0xe9); save the file as 'CSV UTF-8'")]
+
+
+@pytest.mark.parametrize("header", ["study_id,nerve,side,side", "study_id,nerve,side,Side ",
+                                    "study_id,nerve,side,*", "study_id,nerve,side,^.*$"])
+def test_repeated_or_pattern_like_headers(dataset_copy, header):
+    path = dataset_copy(fwaves=f"{header}\nS01,median,R,x\n")
+    issues = [i for i in validate_dataset(path) if i.file == "fwaves.csv"]
+    if header.endswith(("side", "Side ")):
+        assert [(i.severity, i.row, i.message) for i in issues] == [
+            ("error", 1, "column 'side' appears twice; keep one")]
+    else:
+        assert [i.severity for i in issues] == ["warning"]
+        assert issues[0].message.startswith(f"unknown column '{header.split(',')[-1]}'")

@@ -11,7 +11,8 @@ KEYS = {"label", "source", "low_cmap_pct_lln", "cv_max_pct_lln", "cv_max_pct_lln
         "dl_min_pct_uln", "dl_min_pct_uln_low_cmap", "f_min_pct_uln", "f_min_pct_uln_low_cmap",
         "f_absent_counts", "f_absent_min_cmap_pct_lln", "cb_min_drop_pct",
         "cb_max_duration_increase_pct", "cb_min_distal_cmap_pct_lln",
-        "td_min_duration_increase_pct", "distal_duration_ms", "polyneuropathy_rule"}
+        "td_min_duration_increase_pct", "distal_duration_ms", "polyneuropathy_rule",
+        "cb_drop_strict", "cb_duration_strict"}
 
 
 def test_three_selectable_sets_with_sources():

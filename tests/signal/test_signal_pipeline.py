@@ -8,6 +8,7 @@ import polars as pl
 from edxlab.interpret.config import InterpretConfig
 from edxlab.interpret.pipeline import interpret_dataset
 from edxlab.model.dataset import Dataset
+from edxlab.signal.analyze import measured_signals
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -26,7 +27,10 @@ def test_measured_classification_beside_grades_with_disagreement():
                                   file=["emglab_n2001/N2001A01BB01.hea"], format=["wfdb"],
                                   activation=["minimal"])),
     )
-    f = interpret_dataset(ds, InterpretConfig())
+    # interpret/ is pure: it does not analyse the listed recording itself, the caller does
+    plain = interpret_dataset(ds, InterpretConfig())
+    assert "measured_classification" not in plain.muscle_findings.columns
+    f = interpret_dataset(ds, InterpretConfig(), measured=measured_signals(ds))
     m = {r["muscle"]: r for r in f.muscle_findings.iter_rows(named=True)}
     bb = m["biceps_brachii"]
     assert bb["measured_classification"] == "neurogenic"
@@ -35,3 +39,4 @@ def test_measured_classification_beside_grades_with_disagreement():
     assert bb["measured_muap_amplitude_uv"] > 400
     ta = m["tibialis_anterior"]
     assert ta["measured_classification"] is None and ta["measured_disagreement"] is None
+

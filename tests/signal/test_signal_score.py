@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from edxlab.signal.score import score_units
 
@@ -27,3 +28,14 @@ def test_unmatched_expert_unit_counts_as_missed():
     rows, pooled = score_units({1: np.arange(0.1, 5, 0.1), 2: np.arange(0.13, 5, 0.2)}, {})
     assert pooled["recall"] == 0 and pooled["f1"] == 0
     assert all(r["detected_unit"] is None for r in rows)
+
+
+def test_pool_restricts_the_pooled_score_to_chosen_expert_units():
+    from edxlab.signal.score import pool
+
+    expert = {1: np.arange(0.1, 5, 0.1), 2: np.arange(0.13, 5, 0.2)}
+    rows, pooled = score_units(expert, {7: expert[1] + 0.0002})
+    only1 = pool(rows, {1})
+    assert only1["n_units"] == 1 and only1["f1"] == 1.0
+    assert pool(rows)["f1"] == pytest.approx(pooled["f1"])
+    assert pool(rows, {2})["recall"] == 0.0

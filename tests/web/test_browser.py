@@ -34,6 +34,7 @@ def test_sign_in_with_token_then_upload_a_wrong_file_type(tmp_path):
         screenshot(page, "upload-wrong-file-type")
 
 
+@pytest.mark.slow
 def test_clinical_workflow_upload_confirm_patient_study_report(tmp_path):
     example = Path(__file__).resolve().parents[2] / "examples" / "nmosd_demo"
     config = WebConfig(db=tmp_path / "p.duckdb", port=free_port())

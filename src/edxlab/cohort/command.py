@@ -75,9 +75,10 @@ def load(db: Path) -> Loaded:
         con.close()
     if "study_findings" not in findings:
         from edxlab.interpret.pipeline import interpret_dataset
+        from edxlab.signal.analyze import measured_signals
 
         logger.info("The database holds no findings yet: interpreting the studies now.")
-        f = interpret_dataset(ds)
+        f = interpret_dataset(ds, measured=measured_signals(ds))
         findings = {
             name: getattr(f, name) for name in FINDINGS_TABLES if getattr(f, name, None) is not None
         }

@@ -71,7 +71,7 @@ BLINK_TEXT = {
 DIAGNOSIS_COLUMNS = [
     "study_id", "sidx", "nid", "nerve", "modality", "side", "record_site", "limb",
     "distal_latency_ms", "distal_latency_abnormal", "amplitude_value", "amplitude_limit",
-    "amplitude_abnormal", "side_ratio_value", "side_ratio_abnormal", "absent", "low_amplitude",
+    "amplitude_abnormal", "amplitude_nr", "side_ratio_value", "side_ratio_abnormal", "absent", "low_amplitude",
     "abnormal", "abnormal_general", "pattern", "n_demyelinating", "n_demyelinating_primary",
     "demy_cv", "demy_dl", "demy_f", "demy_f_absent", "demy_cb", "demy_td",
     "demyelinating_features", "conduction_block", "cold_uninterpreted", "distance_flag",
@@ -131,8 +131,8 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pl.col("parent").fill_null(pl.col("nerve"))).sort("nid")
 
     # focal lesions localized by the data
-    cts = carpal_tunnel(w)
     segmono = segment_mononeuropathies(w, segs_w)
+    cts = carpal_tunnel(w, segs_w, segmono)
     entrap = pl.DataFrame({"nerve": [n for n, _ in ENTRAPMENT_SITES],
                            "site": [s for _, s in ENTRAPMENT_SITES], "_entrap": True})
     localized = pl.concat([cts, segmono]).join(entrap, on=["nerve", "site"], how="left").with_columns(

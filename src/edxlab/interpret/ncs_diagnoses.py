@@ -74,12 +74,24 @@ def _lesion(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
 # focal neuropathies
 # ----------------------------------------------------------------------------------------------
 
-def carpal_tunnel(w: pl.DataFrame) -> pl.DataFrame:
-    """Median neuropathy at the wrist, per side, graded mild/moderate/severe (AAEM 2002)."""
+def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
+                  localized: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Median neuropathy at the wrist, per side, graded mild/moderate/severe (AAEM 2002).
+
+    An abnormal ulnar sensory response on the same side blocks the diagnosis (the median
+    findings could be part of a generalized process) unless a median-ulnar comparison is
+    abnormal, or the median findings localize on their own (prolonged median motor and sensory
+    distal latencies, or a prolonged palm-wrist latency, with a normal median forearm velocity
+    in ``segs``), or the ulnar abnormality is explained by an ulnar lesion at the elbow in
+    ``localized`` (the segment lesions; see [cts] in the criteria file).
+    """
     cts = ncs_criteria()["cts"]
     med = w.filter(pl.col("nerve") == "median")
     sens = med.filter(pl.col("modality") != "motor").group_by("study_id", "side").agg(
         (pl.col("distal_latency_abnormal") | pl.col("absent")).any().alias("sens_abn"),
+        pl.col("distal_latency_abnormal").any().alias("sens_lat_abn"),
+        (pl.col("distal_latency_abnormal") & (pl.col("modality") == "mixed")).any()
+        .alias("palm_lat_abn"),
         (pl.col("absent") & (pl.col("modality") == "sensory")).any().alias("sens_absent"),
         pl.col("evidence").filter(pl.col("abnormal")).str.join("; ").alias("sens_ev"),
         pl.col("rule_ids").filter(pl.col("abnormal")).str.join(";").alias("sens_rules"),
@@ -123,10 +135,25 @@ def carpal_tunnel(w: pl.DataFrame) -> pl.DataFrame:
          .join(mot, on=["study_id", "side"], how="left")
          .join(comp, on=["study_id", "side"], how="left")
          .join(uln, on=["study_id", "side"], how="left"))
+    own = [pl.lit(False).alias("forearm_normal"), pl.lit(False).alias("ulnar_explained")]
+    if segs is not None:
+        fa = segs.filter((pl.col("nerve") == "median") & ~pl.col("entrapment")
+                         & pl.col("cv").is_not_null()).group_by("study_id", "side").agg(
+            (~pl.col("cv_abnormal") & ~pl.col("cv_cold")).all().alias("forearm_normal"))
+        d = d.join(fa, on=["study_id", "side"], how="left")
+        own[0] = pl.col("forearm_normal")
+    if localized is not None:
+        ue = localized.filter((pl.col("nerve") == "ulnar") & (pl.col("site") == "elbow")).select(
+            "study_id", "side", ulnar_explained=pl.lit(True)).unique()
+        d = d.join(ue, on=["study_id", "side"], how="left")
+        own[1] = pl.col("ulnar_explained")
+    d = d.with_columns(own)
     f = lambda c: pl.col(c).fill_null(False)  # noqa: E731
     comp_abn = pl.col("comp_ev").is_not_null()
     median_abn = f("sens_abn") | f("dl_abn") | comp_abn
-    d = d.filter(median_abn & ~f("forearm_demy") & (~f("ulnar_abn") | comp_abn))
+    self_localized = f("forearm_normal") & ((f("dl_abn") & f("sens_lat_abn")) | f("palm_lat_abn"))
+    d = d.filter(median_abn & ~f("forearm_demy")
+                 & (~f("ulnar_abn") | comp_abn | self_localized | f("ulnar_explained")))
     return _lesion(d.with_columns(
         nerve=pl.lit("median"), site=pl.lit("wrist"), length_dependent=pl.lit(None, pl.Boolean),
         severity=pl.when(f("sens_absent") | f("cmap_low")).then(pl.lit("severe"))
@@ -351,10 +378,15 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
           .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null())
           .sort("nid"))
     req = dsp["required_nerve"]
+    eld = dsp["elderly_fallback"]
     per = nw.group_by("study_id").agg(
         pl.col("parent").filter(pl.col("gen")).n_unique().alias("n_nerves"),
         (pl.col("gen") & (pl.col("nerve") == req)).sum().alias("sural_abn"),
         (pl.col("nerve") == req).sum().alias("sural_tested"),
+        ((pl.col("nerve") == req) & pl.col("amplitude_nr").fill_null(False)
+         & ~pl.col("abnormal")).sum().alias("sural_absent_normal"),
+        (pl.col("gen") & pl.col("nerve").is_in(eld["substitute_nerves"])).any()
+        .alias("substitute_abn"),
         (pl.col("gen") & (pl.col("limb") == "lower")).mean().alias("frac_lower"),
         (pl.col("gen") & (pl.col("limb") == "upper")).mean().alias("frac_upper"),
         (pl.col("gen").filter(pl.col("limb") == "lower")).mean().alias("fl"),
@@ -371,7 +403,12 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
         pl.col("demyelinating_met").fill_null(False), pl.col("n_any").fill_null(0))
     dsp_met = ((pl.col("sural_abn") >= 1) & (pl.col("sural_abn") == pl.col("sural_tested"))
                & (pl.col("n_nerves") >= dsp["min_nerves"]))
-    per = per.with_columns(dsp_met=dsp_met).with_columns(
+    # every tested sural absent but normal for age: a lower-limb nerve stands in for it
+    elderly = ((pl.col("sural_tested") >= 1)
+               & (pl.col("sural_absent_normal") == pl.col("sural_tested"))
+               & pl.col("substitute_abn") & (pl.col("n_nerves") >= eld["min_nerves"]))
+    per = per.with_columns(dsp_elderly=elderly).with_columns(
+        dsp_met=dsp_met | pl.col("dsp_elderly")).with_columns(
         polyneuropathy=pl.when(pl.col("demyelinating_met")).then(pl.lit("demyelinating"))
         .when(pl.col("dsp_met") & (pl.col("n_any") > 0)).then(pl.lit("mixed"))
         .when(pl.col("dsp_met")).then(pl.lit("axonal"))
@@ -384,12 +421,17 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
     pn = per.filter(pl.col("polyneuropathy") != "none")
     rules = pl.concat_str([
         pl.when(pl.col("dsp_met")).then(pl.lit("ENGLAND2005.dsp")),
+        pl.when(pl.col("dsp_elderly")).then(pl.lit("TAVEE2014.dsp_elderly_sural")),
         pl.when(pl.col("demyelinating_met")).then(pl.lit(f"{set_name}.polyneuropathy")),
         pl.col("pn_rules")], separator=";", ignore_nulls=True)
     ev = pl.concat_str([
-        pl.when(pl.col("dsp_met")).then(pl.concat_str([
+        pl.when(pl.col("dsp_met") & ~pl.col("dsp_elderly")).then(pl.concat_str([
             pl.lit("abnormal in "), pl.col("n_nerves").cast(pl.String),
             pl.lit(" nerves including the sural (England 2005)")])),
+        pl.when(pl.col("dsp_elderly")).then(pl.concat_str([
+            pl.lit("abnormal in "), pl.col("n_nerves").cast(pl.String),
+            pl.lit(" nerves including a lower-limb nerve standing in for the sural, absent but "
+                   "normal for age (England 2005; Tavee 2014)")])),
         pl.when(pl.col("demyelinating_met")).then(pl.concat_str([
             pl.lit(f"demyelinating features ({set_name}): "), pl.col("demy_evidence")])),
         pl.col("pn_evidence")], separator="; ", ignore_nulls=True)

@@ -372,12 +372,16 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
     m = m.with_columns(pl.col("nr").fill_null(False))
     limits = profiles_frame(covariates["profile"].unique().drop_nulls().to_list(),
                             config.extra_profiles)
-    nt = nerve_table().select("nerve", "limb")
+    nt = nerve_table()
+    limb_of = dict(zip(nt["nerve"].to_list(), nt["limb"].to_list()))
+    # ``sidx`` is the covariates' row number: gather the study columns instead of joining
+    cv = covariates.select("profile", "age", "height_cm", "temp_upper_c", "temp_lower_c")
+    sidx = m["sidx"]
     m = (
-        m.join(covariates.select("sidx", "profile", "age", "height_cm", "temp_upper_c",
-                                 "temp_lower_c"), on="sidx", how="left")
-        .join(nt, on="nerve", how="left")
-        .with_columns(pl.col("limb").fill_null("other"))
+        m.with_columns([cv[c].gather(sidx) for c in cv.columns])
+        .with_columns(limb=pl.col("nerve").replace_strict(limb_of, default=None,
+                                                          return_dtype=pl.String)
+                      .fill_null("other"))
         .with_columns(
             temp_c=pl.coalesce(
                 pl.col("temp_c"),

@@ -133,8 +133,10 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
                     pl.col("limb").alias("_limb"))
             .unique(subset="nid", keep="first").sort("nid"))
     out = keys
+    # one pass splits the measures (instead of one full-frame filter per measure)
+    parts = m.partition_by("measure", as_dict=True, maintain_order=True)
     for measure, p in NERVE_MEASURES.items():
-        sub = m.filter(pl.col("measure") == measure)
+        sub = parts.get((measure,), m.clear())
         if measure == "cv":
             sub = sub.sort(["nid", "value"]).unique(subset="nid", keep="first")
         cols = [
@@ -158,16 +160,18 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
         if measure == "cv":
             cols.append(pl.col("segment_label").alias("cv_segment"))
         out = out.join(sub.select("nid", *cols), on="nid", how="left", maintain_order="left")
-    def nids(cond: pl.Expr) -> pl.Expr:
-        return pl.col("nid").is_in(m.filter(cond)["nid"].unique().implode())
+    def nids(cond: str) -> pl.Expr:
+        # filters the nid column only, not the whole frame
+        return pl.col("nid").is_in(m["nid"].filter(m[cond]).unique().implode())
 
     flags = keys.select(
         "nid",
-        nids(pl.col("cold")).alias("temperature_low"),
-        nids(pl.col("cold_uninterpreted")).alias("cold_uninterpreted"),
-        nids(pl.col("outside")).alias("any_outside"),
+        nids("cold").alias("temperature_low"),
+        nids("cold_uninterpreted").alias("cold_uninterpreted"),
+        nids("outside").alias("any_outside"),
     )
-    text = m.filter(pl.col("phrase").is_not_null()).group_by("nid").agg(
+    text = m.select("nid", "phrase", "rule_id", "abnormal").filter(
+        pl.col("phrase").is_not_null()).group_by("nid").agg(
         pl.col("phrase").str.join("; ").alias("measure_evidence"),
         pl.col("rule_id").filter(pl.col("abnormal")).str.join(";").alias("measure_rules"),
     )

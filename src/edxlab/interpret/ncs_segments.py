@@ -24,13 +24,14 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
                      set_name: str) -> pl.DataFrame:
     """One row per motor segment with its flags, rule ids and evidence text."""
     crit = ncs_criteria()
-    une, per = crit["une"], crit["peroneal_fibular_head"]
+    une, per, fdrop = crit["une"], crit["peroneal_fibular_head"], crit["focal_drop"]
+    ndec = fdrop["drop_decimals"]
     segs = rows.filter((pl.col("rank") > 0) & (pl.col("modality") == "motor")).select(
         "nid", *NERVE_KEY,
         pl.col("rank").alias("seg"),
         "segment_site", "segment_label", "entrapment", "cb_excluded",
-        pl.coalesce(pl.col("amp_drop_pct"), pl.col("area_drop_pct")).alias("drop_pct"),
-        "duration_increase_pct",
+        pl.coalesce(pl.col("amp_drop_pct"), pl.col("area_drop_pct")).round(ndec).alias("drop_pct"),
+        pl.col("duration_increase_pct").round(ndec),
     )
     cv = measures.filter(pl.col("measure") == "cv").select(
         *SEGMENT_KEY,
@@ -69,20 +70,27 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
     une_cv = (is_une & ok_cold & prev_ok
               & (pl.col("cv") < une["across_elbow_cv_min"]).fill_null(False))
     une_drop_cv = is_une & ok_cold & (cv_drop > une["across_elbow_cv_drop_max"]).fill_null(False)
-    une_amp = is_une & (drop > une["across_elbow_amp_drop_max_pct"]).fill_null(False)
+    # drop-based rules need a distal CMAP large enough to judge a drop ([focal_drop])
+    drop_ok = ((amp_pct_lln >= fdrop["min_distal_cmap_pct_lln"])
+               & (pl.col("distal_amp") > fdrop["min_distal_cmap_mv"])).fill_null(False)
+    cb_drop = (drop > cset["cb_min_drop_pct"]) if cset["cb_drop_strict"] else (
+        drop >= cset["cb_min_drop_pct"])
+    une_amp = is_une & drop_ok & (drop > une["across_elbow_amp_drop_max_pct"]).fill_null(False)
     pfh_cv = is_pfh & prev_ok & pl.col("cv_abnormal").fill_null(False)
     pfh_drop_cv = is_pfh & ok_cold & (cv_drop > per["across_knee_cv_drop_max"]).fill_null(False)
-    pfh_amp = is_pfh & (drop > per["across_knee_amp_drop_max_pct"]).fill_null(False)
+    pfh_amp = is_pfh & drop_ok & (drop > per["across_knee_amp_drop_max_pct"]).fill_null(False)
     other_entrap = pl.col("entrapment") & ~is_une & ~is_pfh
     oe_cv = other_entrap & prev_ok & pl.col("cv_abnormal").fill_null(False)
-    oe_amp = other_entrap & (drop >= cset["cb_min_drop_pct"]).fill_null(False)
+    oe_amp = other_entrap & drop_ok & cb_drop.fill_null(False)
 
-    distal_ok = (amp_pct_lln >= cset["cb_min_distal_cmap_pct_lln"]).fill_null(False)
+    distal_ok = (amp_pct_lln >= cset["cb_min_distal_cmap_pct_lln"]).fill_null(False) & drop_ok
     cb_allowed = ~pl.col("cb_excluded") & ~pl.col("entrapment")
+    dur_lim = cset["cb_max_duration_increase_pct"]
+    dur_ok = (dur < dur_lim) if cset["cb_duration_strict"] else (dur <= dur_lim)
     cb = (
         cb_allowed & distal_ok
-        & (drop >= cset["cb_min_drop_pct"]).fill_null(False)
-        & (dur.is_null() | (dur <= cset["cb_max_duration_increase_pct"]).fill_null(True))
+        & cb_drop.fill_null(False)
+        & (dur.is_null() | dur_ok.fill_null(True))
     )
     td = cb_allowed & (dur > cset["td_min_duration_increase_pct"]).fill_null(False)
     cv_demy = (

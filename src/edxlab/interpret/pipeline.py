@@ -95,8 +95,14 @@ def study_findings_frame(ds, ncs: NcsFindings, emg: EmgFindings | None = None) -
         STUDY_FINDINGS_SCHEMA)
 
 
-def interpret_dataset(ds, config: InterpretConfig | None = None) -> Findings:
-    """Interpret a dataset (pure: no I/O)."""
+def interpret_dataset(ds, config: InterpretConfig | None = None,
+                      measured: pl.DataFrame | None = None) -> Findings:
+    """Interpret a dataset (pure: no I/O).
+
+    ``measured``: results of the raw needle EMG recordings listed in ``ds['signals']``, measured by
+    the caller (``edxlab.signal.measured_signals(ds)``); they appear in ``muscle_findings`` beside
+    the examiner's grades.
+    """
     from edxlab.reference.emg_criteria import load_emg_criteria
 
     config = config or InterpretConfig()
@@ -106,11 +112,10 @@ def interpret_dataset(ds, config: InterpretConfig | None = None) -> Findings:
                         criteria=load_emg_criteria(config.emg_criteria))
     study_findings = study_findings_frame(ds, ncs, emg)
     muscle_findings = emg.muscle_findings
-    if ds["signals"].height:  # raw needle EMG: measured results beside the examiner's grades
-        from edxlab.signal.analyze import analyze_signals
+    if measured is not None:  # raw needle EMG: measured results beside the examiner's grades
         from edxlab.signal.findings import attach_measured
 
-        muscle_findings = attach_measured(muscle_findings, analyze_signals(ds))
+        muscle_findings = attach_measured(muscle_findings, measured)
     return Findings(
         nerve_findings=ncs.nerve_findings,
         study_findings=study_findings,

@@ -54,10 +54,14 @@ def _error(label: str, message: str, row: int | None = None, rule: str = "file")
 
 def _frame_from_rows(header: list, rows: pl.DataFrame, offset: int) -> pl.DataFrame:
     """Name the columns of a headerless text frame from its header row and add ``__row__``."""
-    names = []
+    names: list[str] = []
     for i, h in enumerate(header):
         name = "" if h is None else str(h)
-        names.append(name if name.strip() else f"__blank_{i}__")
+        if not name.strip():
+            name = f"__blank_{i}__"
+        elif name in names or name == ROW:
+            name = f"__dup_{i}__{name}"  # reported by the validator as a repeated column
+        names.append(name)
     frame = rows.rename(dict(zip(rows.columns, names, strict=True))) if names else rows
     return frame.with_row_index(ROW, offset=offset).with_columns(pl.col(ROW).cast(pl.Int64))
 
@@ -121,6 +125,11 @@ def read_csv_table(path: Path, name: str, label: str) -> tuple[RawTable | None, 
     if frame.height == 0:
         return None, [_error(label, "the file is empty", row=1, rule="empty_file")]
     header = list(frame.row(0))
+    if len(header) == 1 and header[0] and (";" in header[0] or "\t" in header[0]):
+        separator = "semicolons" if ";" in header[0] else "tabs"
+        return None, [_error(label, f"the columns are separated by {separator}; the interchange "
+                             "format uses commas (in Excel: Save As 'CSV UTF-8 (Comma "
+                             "delimited)')", row=1, rule="csv_shape")]
     return RawTable(name, label, _frame_from_rows(header, frame.slice(1), 2)), []
 
 
@@ -215,8 +224,9 @@ def read_json(path: Path) -> RawDataset:
         columns: dict[str, None] = {}
         for record in records:
             columns.update(dict.fromkeys(str(k) for k in record))
-        data = {c: [_json_cell(r.get(c)) for r in records] for c in columns}
-        frame = pl.DataFrame(data, schema={c: pl.String for c in columns})
+        data = {(f"__dup_0__{c}" if c == ROW else c): [_json_cell(r.get(c)) for r in records]
+                for c in columns}
+        frame = pl.DataFrame(data, schema={c: pl.String for c in data})
         frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
         raw.tables[name] = RawTable(name, str(key), frame, row_offset=1)
     return raw

@@ -252,7 +252,11 @@ def _parse_code(ck: Checker, t: RawTable, col: Column, raw: pl.Series, frame: pl
     if vocab is None or col.open:
         for value in uniques:
             mapping.setdefault(value, normalize(value))
-    out = raw.replace_strict(mapping, default=None, return_dtype=pl.String) if uniques else raw
+    identity = len(mapping) == len(uniques) and all(k == v for k, v in mapping.items())
+    if identity or not uniques:  # every value already a canonical code: nothing to map
+        out = raw
+    else:
+        out = raw.replace_strict(mapping, default=None, return_dtype=pl.String)
     if vocab is not None:
         _report_aliases(ck, t, col, vocab, raw, frame, via_alias, mapping)
         bad = raw.is_not_null() & out.is_null()
@@ -332,15 +336,18 @@ def _header(ck: Checker, t: RawTable, spec: Table) -> pl.DataFrame | None:
                        "a column without a header holds values; they are ignored", "header")
             drop.append(name)
             continue
-        norm = re.sub(r"\s+", "_", name.strip().lower())
-        if norm in seen:
-            ck.add(t.label, 1, norm, name, "error",
+        original = re.sub(r"^__dup_\d+__", "", name)
+        norm = re.sub(r"\s+", "_", original.strip().lower())
+        if norm in seen or name.startswith("__dup_"):
+            ck.add(t.label, 1, norm, original, "error",
                    f"column '{norm}' appears twice; keep one", "header")
             drop.append(name)
             continue
         seen[norm] = name
         renames[name] = norm
-    frame = frame.drop(drop).rename(renames)
+    # rebuilt from Series: a header such as "*" or "^a$" must never be read as a pattern
+    frame = pl.DataFrame([frame.get_column(c).alias(renames.get(c, c))
+                          for c in frame.columns if c not in drop])
     known = Vocabulary(spec.name, "", {c: {} for c in spec.columns})
     for name in frame.columns:
         if name != ROW and name not in spec.columns:
@@ -360,14 +367,18 @@ def _header(ck: Checker, t: RawTable, spec: Table) -> pl.DataFrame | None:
 
 def _clean_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """Empty cells -> null; drop rows without any value (blank lines)."""
-    # pl.nth, not pl.col: a header such as '*' or '^a$' must not be read as a pattern
-    text = [(i, c) for i, (c, d) in enumerate(frame.schema.items()) if d == pl.String]
-    frame = frame.with_columns([pl.when(pl.nth(i) != "").then(pl.nth(i)).alias(c)
-                                for i, c in text])
-    cells = [i for i, c in enumerate(frame.columns) if c != ROW]
+    columns = []
+    for series in frame.get_columns():
+        if series.dtype == pl.String and (series == "").any():
+            series = series.set((series == "").fill_null(False), None)
+        columns.append(series)
+    frame = pl.DataFrame(columns)
+    cells = [series for series in columns if series.name != ROW]
     if not cells:
         return frame
-    blank = frame.select(pl.all_horizontal([pl.nth(i).is_null() for i in cells])).to_series()
+    blank = cells[0].is_null()
+    for series in cells[1:]:
+        blank = blank & series.is_null()
     return frame.filter(~blank) if blank.any() else frame
 
 
@@ -556,13 +567,19 @@ def _check_distal_responses(ck: Checker, label: str, ncs: pl.DataFrame) -> None:
     # group on a 64-bit hash of the nerve study (a collision is ~1e-8 likely for a million
     # nerve studies): hashing once is several times cheaper than grouping four text columns
     data = data.with_columns(pl.struct(group).hash().alias("nerve_study"))
-    nearest = data.group_by("nerve_study").agg(pl.col("order").min())
-    distal = data.join(nearest, on=["nerve_study", "order"], how="semi")
-    summary = distal.group_by("nerve_study").agg(
-        pl.col("response").any().alias("any_response"), pl.col(ROW).min(),
-        pl.col("stim_site").first(), *[pl.col(c).first() for c in group])
-    no_response = summary.filter(~pl.col("any_response"))
-    no_record = distal.filter(pl.col("record_site").is_null())
+    # Two minima per nerve study in one fast aggregation: order*2 + 0/1 flags tell whether some
+    # row at the most distal site has a response, and whether one lacks its record_site.
+    response = pl.col("order") * 2 + (~pl.col("response")).cast(pl.Int64)
+    record = pl.col("order") * 2 + pl.col("record_site").is_not_null().cast(pl.Int64)
+    per_study = data.group_by("nerve_study").agg(
+        pl.col("order").min().alias("distal"), response.min().alias("r"), record.min().alias("k"))
+    failing = per_study.filter((pl.col("r") % 2 == 1)
+                               | ((pl.col("k") % 2 == 0) & (pl.col("k") // 2 == pl.col("distal"))))
+    rows = data.join(failing.select("nerve_study", "distal", "r"), on="nerve_study").filter(
+        pl.col("order") == pl.col("distal"))
+    no_response = rows.filter(pl.col("r") % 2 == 1).group_by("nerve_study").agg(
+        pl.col(ROW).min(), *[pl.col(c).first() for c in [*group, "stim_site"]])
+    no_record = rows.filter(pl.col("record_site").is_null())
     ck.emit(label, "latency_ms", no_response.with_columns(value=pl.lit(None)), "error",
             "distal_response",
             lambda r: f"no distal response for {r['nerve']} {r['modality']} {r['side']}: the most "
@@ -592,9 +609,18 @@ def _check_ages(ck: Checker, labels: dict[str, str], studies: pl.DataFrame,
             lambda r: f"study_date {r['value']} is before the patient's birth year {r['by']}")
 
 
+def _is_file(base: Path, name: str | None) -> bool:
+    if not name:
+        return True
+    try:
+        return (base / name).is_file()
+    except (OSError, ValueError):  # e.g. a NUL byte in the cell
+        return False
+
+
 def _check_signal_files(ck: Checker, label: str, signals: pl.DataFrame, base: Path) -> None:
     files = signals["file"]
-    exists = pl.Series([(base / f).is_file() if f else True for f in files.to_list()])
+    exists = pl.Series([_is_file(base, f) for f in files.to_list()], dtype=pl.Boolean)
     ck.emit(label, "file", _bad_rows(signals, ~exists, files), "warning", "signal_file",
             lambda r: f"recording '{_show(r['value'])}' not found next to the dataset")
 

@@ -42,8 +42,10 @@ def to_interchange(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     nr_cols = {f"{c.name}_nr" for c in spec.columns.values() if c.nr}
     extra = [c for c in frame.columns
              if c not in spec.columns and c not in nr_cols and not c.startswith("__")]
-    exprs += [pl.col(c).cast(pl.String) for c in extra]
-    return frame.select(exprs)
+    out = frame.select(exprs)
+    if extra:  # user-named columns: taken as Series (a name like "*" is not a pattern)
+        out = out.with_columns([frame.get_column(c).cast(pl.String) for c in extra])
+    return out
 
 
 def _tables_to_write(ds: Dataset) -> list[str]:

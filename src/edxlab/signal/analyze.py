@@ -296,3 +296,9 @@ def analyze_signals(ds) -> pl.DataFrame:
         )
         rows.append(row)
     return pl.DataFrame(rows, schema=SIGNAL_COLUMNS)
+
+
+def measured_signals(ds) -> pl.DataFrame | None:
+    """:func:`analyze_signals` for a dataset listing recordings, else None: the ``measured`` frame
+    that callers (CLI, web, demo) pass to ``interpret_dataset`` (which does no I/O itself)."""
+    return analyze_signals(ds) if ds["signals"].height else None

@@ -6,6 +6,11 @@ reference point of each unit's template, not necessarily its peak, so each candi
 first aligned by its median time offset (nearest discharges within ``search_s``); discharges then
 coincide when they lie within ``tolerance_s`` (0.5 ms). Precision counts the discharges of the
 matched detected units; expert units left unmatched count fully as missed (recall).
+
+EMGlab's published accuracy (McGill et al. 2005) refers to MUAPs whose peak-to-peak amplitude
+exceeds 2.5 x the signal RMS; :func:`expert_prominence` measures that ratio for each expert unit
+(median of the detection-filtered signal around the expert's marks) so that the pooled score can
+also be reported over those units (:func:`pool`).
 """
 
 from __future__ import annotations
@@ -50,6 +55,40 @@ def pair_match(expert: np.ndarray, detected: np.ndarray, tolerance_s=0.0005, sea
         return 0, 0.0
     offset = float(np.median(near))
     return _coincidences(expert, np.sort(detected - offset), tolerance_s), offset
+
+
+#: EMGlab's criterion for a clearly decomposable MUAP: peak-to-peak > 2.5 x signal RMS
+PROMINENT_RATIO = 2.5
+
+
+def expert_prominence(x: np.ndarray, fs: float, expert: dict, half_s: float = 0.005) -> dict:
+    """Peak-to-peak of each expert unit's median waveform / RMS of the signal (detection band)."""
+    from edxlab.signal.filters import detection_filter
+
+    y = detection_filter(x, fs)
+    rms = float(np.sqrt(np.mean(y * y)))
+    h = int(round(half_s * fs))
+    out = {}
+    for u, t in expert.items():
+        i = np.round(np.asarray(t) * fs).astype(np.int64)
+        i = i[(i >= h) & (i < len(y) - h)]
+        if len(i) == 0 or rms == 0:
+            out[u] = 0.0
+            continue
+        w = np.median(y[i[:, None] + np.arange(-h, h + 1)[None, :]], axis=0)
+        out[u] = float(np.ptp(w) / rms)
+    return out
+
+
+def pool(rows: list[dict], units=None) -> dict:
+    """Pooled precision/recall/F1 over the score rows of ``units`` (all when None)."""
+    sel = [r for r in rows if units is None or r["expert_unit"] in units]
+    tp = sum(r["matched"] for r in sel)
+    ne = sum(r["n_expert"] for r in sel)
+    nd = sum(r["n_detected"] for r in sel)
+    return dict(n_units=len(sel), n_expert=ne, n_detected_matched_units=nd, matched=tp,
+                precision=tp / nd if nd else 0.0, recall=tp / ne if ne else 0.0,
+                f1=2 * tp / (ne + nd) if (ne + nd) else 0.0)
 
 
 def score_units(expert: dict, detected: dict, tolerance_s: float = 0.0005, search_s: float = 0.01):

@@ -102,7 +102,7 @@ def merge_table(con, name: str, frame: pl.DataFrame, import_id: int, source_hash
         return change
     target = quote(name)
     incoming = f"edxlab_incoming_{name}"
-    con.register(incoming, frame.to_arrow())
+    con.register(incoming, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
         cols = ", ".join(quote(c) for c in frame.columns)
         existing = con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]

@@ -233,9 +233,10 @@ def interpret(dataset: Dataset, profile: str | None = None) -> dict[str, pl.Data
     """The findings frames of ``interpret_dataset`` (those it produced)."""
     from edxlab.interpret.config import InterpretConfig
     from edxlab.interpret.pipeline import interpret_dataset
+    from edxlab.signal.analyze import measured_signals
 
     config = InterpretConfig(profile=profile, override_profile=profile is not None)
-    result = interpret_dataset(dataset, config)
+    result = interpret_dataset(dataset, config, measured=measured_signals(dataset))
     return {name: getattr(result, name) for name in FINDINGS
             if getattr(result, name, None) is not None}
 
