@@ -119,3 +119,23 @@ def test_report_abbreviations_read_from_csv(tmp_path):
     assert s["denervation_regions"] == ["cervical", "lumbosacral"]
     assert s["summary"].endswith(
         "Needle EMG shows active and chronic denervation in the right FDI, left TA.")
+
+
+def test_summary_opens_abnormal_when_only_the_needle_emg_is_abnormal():
+    """Normal conductions with cervical denervation: the study as a whole is abnormal."""
+    from pathlib import Path
+
+    from edxlab.interpret.pipeline import interpret_dataset
+    from edxlab.io import read_dataset
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "nmosd_demo"
+    sf = interpret_dataset(read_dataset(example)).study_findings
+    s01 = sf.filter(pl.col("study_id") == "S01").row(0, named=True)
+    assert s01["ncs_abnormal"] is False
+    assert s01["summary"].startswith(
+        "Abnormal study. There is no electrodiagnostic evidence of a peripheral or cranial "
+        "neuropathy. Needle EMG shows active and chronic denervation in C5-C6 myotomes")
+    s05 = sf.filter(pl.col("study_id") == "S05").row(0, named=True)  # conus, motor-only pattern
+    assert s05["summary"].startswith("Abnormal study. There is no electrodiagnostic evidence")
+    s04 = sf.filter(pl.col("study_id") == "S04").row(0, named=True)  # normal study
+    assert s04["summary"].startswith("Normal study.")

@@ -77,6 +77,24 @@ class Findings:
     patient_findings: pl.DataFrame | None = None
 
 
+_NORMAL_OPENING = "Normal study. "
+_ABNORMAL_OPENING = "Abnormal study. "
+
+
+def _overall_opening(ncs_summary: pl.Expr) -> pl.Expr:
+    """The study's opening word covers the whole study, not only the nerve conductions.
+
+    The NCS paragraph opens with "Normal study." when the conductions are normal; when the needle
+    EMG shows denervation, or the NCS show a motor-only (pre-ganglionic)
+    pattern, the study as a whole is abnormal and the paragraph must say so.
+    """
+    abnormal = pl.col("denervation").fill_null(False) | pl.col("motor_only_pattern").fill_null(False)
+    stripped = ncs_summary.str.strip_prefix(_NORMAL_OPENING)
+    return (pl.when(abnormal & ~ncs_summary.str.starts_with(_ABNORMAL_OPENING))
+            .then(pl.concat_str([pl.lit(_ABNORMAL_OPENING), stripped]))
+            .otherwise(ncs_summary))
+
+
 def study_findings_frame(ds, ncs: NcsFindings, emg: EmgFindings | None = None) -> pl.DataFrame:
     """One row per study with every contract column (EMG/LMN columns null without ``emg``)."""
     base = ds["studies"].select("study_id", "patient_id", "study_date")
@@ -84,8 +102,8 @@ def study_findings_frame(ds, ncs: NcsFindings, emg: EmgFindings | None = None) -
     if emg is not None:
         out = out.join(emg.study_emg.select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS),
                        on="study_id", how="left")
-        summary = pl.concat_str([pl.col("ncs_summary"), pl.col("emg_summary")], separator=" ",
-                                ignore_nulls=True)
+        summary = pl.concat_str([_overall_opening(pl.col("ncs_summary")), pl.col("emg_summary")],
+                                separator=" ", ignore_nulls=True)
         out = out.with_columns(summary=pl.when(summary != "").then(summary))
     else:
         out = out.with_columns(summary=pl.col("ncs_summary"))
