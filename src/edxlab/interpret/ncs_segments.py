@@ -33,14 +33,17 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         pl.coalesce(pl.col("amp_drop_pct"), pl.col("area_drop_pct")).round(ndec).alias("drop_pct"),
         pl.col("duration_increase_pct").round(ndec),
     )
-    cv = measures.filter(pl.col("measure") == "cv").select(
+    # filter only the needed columns of the (wide, long) measures frame
+    cv = measures.select(*SEGMENT_KEY, "measure", "value", "limit", "abnormal",
+                         "cold_uninterpreted").filter(pl.col("measure") == "cv").select(
         *SEGMENT_KEY,
         pl.col("value").alias("cv"),
         pl.col("limit").alias("cv_limit"),
         pl.col("abnormal").alias("cv_abnormal"),
         pl.col("cold_uninterpreted").alias("cv_cold"),
     )
-    amp = measures.filter((pl.col("measure") == "amplitude")).select(
+    amp = measures.select("nid", "measure", "value", "limit").filter(
+        pl.col("measure") == "amplitude").select(
         "nid",
         pl.col("value").alias("distal_amp"),
         pl.col("limit").alias("amp_lln"),
