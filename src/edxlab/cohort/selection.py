@@ -143,21 +143,10 @@ def clinical_lmn_signs(ds: Dataset) -> pl.DataFrame:
 
 def _flag_columns(study_findings: pl.DataFrame | None) -> pl.DataFrame:
     """The index-study flags from study_findings (empty frame with the columns when absent)."""
-    schema = {
-        "study_id": pl.String,
-        "ncs_abnormal": pl.Boolean,
-        "polyneuropathy": pl.String,
-        "mononeuropathies": pl.List(pl.String),
-        "cranial_neuropathies": pl.List(pl.String),
-        "active_denervation": pl.Boolean,
-        "chronic_denervation": pl.Boolean,
-        "denervation": pl.Boolean,
-        "denervation_regions": pl.List(pl.String),
-        "denervation_segments": pl.List(pl.String),
-        "denervation_explained_by_ncs": pl.Boolean,
-        "lmn_involvement": pl.Boolean,
-        "mri_concordant": pl.Boolean,
-    }
+    from edxlab.interpret.pipeline import STUDY_FINDINGS_SCHEMA
+
+    flags = list(STUDY_FINDINGS_SCHEMA)[3:list(STUDY_FINDINGS_SCHEMA).index("summary")]
+    schema = {"study_id": pl.String, **{c: STUDY_FINDINGS_SCHEMA[c] for c in flags}}
     if study_findings is None or study_findings.is_empty():
         return pl.DataFrame(schema=schema)
     cols = []
