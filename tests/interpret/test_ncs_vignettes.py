@@ -394,7 +394,7 @@ def test_carpal_tunnel_beside_ulnar_neuropathy_at_the_elbow():
     med = f.lesions.filter(f.lesions["nerve"] == "median").row(0, named=True)
     assert (med["site"], med["severity"]) == ("wrist", "moderate")
     assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a left "
-                                "median neuropathy at the wrist, moderate in severity and a left "
+                                "median neuropathy at the wrist, moderate in severity, and a left "
                                 "ulnar neuropathy at the elbow, moderate in severity.")
 
 
@@ -517,5 +517,5 @@ def test_bilateral_carpal_tunnel_is_two_mononeuropathies():
     assert set(f.lesions["kind"]) == {"mononeuropathy"}
     assert f.lesions["severity"].to_list() == ["mild", "moderate"]
     assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a left "
-                                "median neuropathy at the wrist, mild in severity and a right "
+                                "median neuropathy at the wrist, mild in severity, and a right "
                                 "median neuropathy at the wrist, moderate in severity.")

@@ -30,6 +30,22 @@ def _and_join(col: pl.Expr) -> pl.Expr:
             .str.replace_all("|", ", ", literal=True))
 
 
+def _phrase_join(col: pl.Expr) -> pl.Expr:
+    """list[str] of clinical phrases -> prose. Phrases that carry their own comma ("..., moderate
+    in severity") are set off with a comma before "and" (two phrases) or semicolons (three or
+    more), so each lesion keeps its severity: "A, moderate in severity, and B"."""
+    text = col.list.join("|")
+    has_comma = col.list.eval(pl.element().str.contains(",", literal=True)).list.any()
+    n = col.list.len()
+    return (
+        pl.when(has_comma & (n == 2))
+        .then(text.str.replace("|", ", and ", literal=True))
+        .when(has_comma & (n > 2))
+        .then(text.str.replace(r"\|([^|]*)$", "; and $1").str.replace_all("|", "; ", literal=True))
+        .otherwise(_and_join(col))
+    )
+
+
 def _side_word(c: str = "side") -> pl.Expr:
     return pl.when(pl.col(c) == "L").then(pl.lit("left")).otherwise(pl.lit("right"))
 
@@ -99,7 +115,7 @@ def summaries(studies: pl.DataFrame, lesions: pl.DataFrame, extras: pl.DataFrame
     d = studies.select("study_id").join(ph, on="study_id", how="left").join(
         extras, on="study_id", how="left")
     lesion_txt = pl.concat_str([pl.lit("There is electrodiagnostic evidence of "),
-                                _and_join(pl.col("phrase")), pl.lit(".")])
+                                _phrase_join(pl.col("phrase")), pl.lit(".")])
     first = (
         pl.when(~pl.col("has_ncs").fill_null(False))
         .then(pl.lit("No nerve conduction studies were recorded."))
