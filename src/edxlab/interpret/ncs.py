@@ -185,7 +185,8 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .with_columns(
             axon=pl.lit(True),
             sens_marked=(pl.col("modality") != "motor")
-            & (pl.col("absent") | (amp_pct < 50).fill_null(False))
+            & (pl.col("absent")
+               | (amp_pct < crit["single_nerve"]["sensory_below_pct_limit"]).fill_null(False))
             & (pl.col("other_abnormal") == False),  # noqa: E712 - null = other side not tested
         )
     )

@@ -193,13 +193,14 @@ def segment_mononeuropathies(w: pl.DataFrame, segs: pl.DataFrame) -> pl.DataFram
     conduction block or focal slowing elsewhere. A block of half the CMAP or more makes the
     lesion at least moderate."""
     foc = segs.filter(pl.col("focal"))
+    moderate_drop = ncs_criteria()["focal_drop"]["moderate_drop_pct"]
     # severity only of the studies with a focal segment (a lookup for ``foc`` below)
     sev = nerve_severity(w.join(foc.select("study_id").unique(), on="study_id", how="semi")
                          ).rename({"parent": "nerve"})
     d = (
         foc.join(sev, on=["study_id", "nerve", "side"], how="left").sort(["nid", "seg"])
         .with_columns(sev=pl.when((pl.col("nerve_severity").fill_null("mild") == "mild")
-                                  & (pl.col("drop_pct") >= 50).fill_null(False))
+                                  & (pl.col("drop_pct") >= moderate_drop).fill_null(False))
                       .then(pl.lit("moderate")).otherwise(pl.col("nerve_severity").fill_null("mild")))
         .group_by("study_id", "nerve", "side", "segment_site")
         .agg(
