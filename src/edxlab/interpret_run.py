@@ -60,6 +60,7 @@ def run_interpret(dataset: Path | None, out: Path | None, db: Path | None = None
         con = store.open_store(db, create=False)
         try:
             ds = store.load_dataset(con)
+            ds.source = store.recordings_dir(db)
             findings = interpret_dataset(ds, config, measured=measured_signals(ds))
             for name in ("nerve_findings", "study_findings", "muscle_findings",
                          "patient_findings", "lesions"):

@@ -23,9 +23,11 @@ from edxlab.errors import InputError, NotFoundError, StoreError
 from edxlab.model.dataset import Dataset
 from edxlab.model.schema import TABLE_NAMES, tables
 from edxlab.store.importer import ImportSummary, Progress, TableChange, hash_source, store_dataset
+from edxlab.store.recordings import keep_recordings, recordings_dir
 from edxlab.store.schema import META_TABLES, ensure_schema, from_store, quote
 
 __all__ = [
+    "keep_recordings", "recordings_dir",
     "open_store", "import_dataset", "load_dataset", "export_dataset", "write_findings",
     "read_table", "list_tables", "ImportSummary", "TableChange",
 ]

@@ -71,12 +71,17 @@ def run_import(dataset: str, db: str, pseudonymize: str | None, shift_dates: boo
         state = f"{db} is unchanged" if existed else f"{db} was not created"
         typer.echo(issues_summary(exc.issues) + f" Nothing was imported; {state}.", err=True)
         raise typer.Exit(1) from None
+    from edxlab.store.recordings import keep_recordings, recordings_dir
+
+    kept = keep_recordings(dataset, recordings_dir(db))
     if summary.changed:
         typer.echo(f"Imported {dataset} into {db}" + (" (pseudonymized)" if key else "") + ":")
     else:
         typer.echo(f"Nothing changed in {db}:")
     for line in summary.lines():
         typer.echo(f"  {line}")
+    if kept:
+        typer.echo(f"  {kept} recording file(s) kept in {recordings_dir(db)}")
 
 
 def run_export(db: str, out: str, format: str, pseudonymize: str | None,

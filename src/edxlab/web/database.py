@@ -23,7 +23,9 @@ class Database:
         self.read_only = read_only
         #: uploaded raw EMG recordings, kept beside the database (``signals.csv`` paths are
         #: relative to this folder)
-        self.recordings = self.path.with_name(self.path.stem + ".recordings")
+        from edxlab.store.recordings import recordings_dir
+
+        self.recordings = recordings_dir(self.path)
         self._con = open_store(self.path, create=not read_only, read_only=read_only)
         self.write_lock = threading.Lock()
 

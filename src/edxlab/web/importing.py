@@ -9,7 +9,6 @@ dataset tables as they were.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[
                 summary = store.import_dataset(
                     path, database.path,
                     progress=lambda stage, table, rows: progress(*STAGES.get(stage, (stage, 0.3))))
-                keep_recordings(path, database.recordings)
+                store.keep_recordings(path, database.recordings)
                 progress("Interpreting the studies", 0.55)
                 dataset = store.load_dataset(con)
                 dataset.source = database.recordings
@@ -74,19 +73,6 @@ def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[
             on_done()
 
     return work
-
-
-def keep_recordings(staged: Path, recordings: Path) -> None:
-    """Copy the upload's recordings (files in its subfolders, e.g. ``signals/x.hea``) into the
-    database's recordings folder, keeping their relative paths."""
-    if not staged.is_dir():
-        return
-    for source in staged.rglob("*"):
-        relative = source.relative_to(staged)
-        if source.is_file() and len(relative.parts) > 1:
-            target = recordings / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
 
 
 def change_rows(summary) -> list[dict]:
