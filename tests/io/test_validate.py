@@ -73,6 +73,11 @@ CASES = [
      "unknown fibs '5+'; accepted: 0, +/-, 1+, 2+, 3+, 4+"),
     ("emg", "S01,deltoid,R,,increased,1+,1+,0,false", "S01,deltoid,R,,increased,1+,1+,0,maybe",
      "crd", "crd 'maybe' is not a yes/no value; accepted: true/false, yes/no, 1/0, y/n"),
+    ("studies", "S02,P01,2022-03-01,,165,32.8,31.2,weakness,",
+     "S02,P01,2022-03-01,,165,32.8,31.2,weakness,preston_shapiro_2031", "reference_profile",
+     "unknown reference_profile 'preston_shapiro_2031'; did you mean preston_shapiro_2013? "
+     "(available: age_height_stratified, preston_shapiro_2013, preston_shapiro_2013_age_height; "
+     "a lab's own profile file goes to `edxlab interpret --profile FILE`)"),
     ("studies", "S01,P01,2021-02-15", "S01,P01,15/02/2021", "study_date",
      "study_date '15/02/2021' is not a date: write it as YYYY-MM-DD (e.g. 2021-03-14)"),
     ("studies", "S01,P01,2021-02-15", "S01,P01,2099-02-15", "study_date",

@@ -18,6 +18,7 @@ Checks, in the OHDSI data-quality sense:
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -609,6 +610,26 @@ def _check_ages(ck: Checker, labels: dict[str, str], studies: pl.DataFrame,
             lambda r: f"study_date {r['value']} is before the patient's birth year {r['by']}")
 
 
+def _check_reference_profiles(ck: Checker, label: str, studies: pl.DataFrame) -> None:
+    """A study's reference_profile must name a shipped profile (a lab's own profile file is
+    given to ``edxlab interpret --profile FILE`` instead)."""
+    from edxlab.reference.profiles import profile_names
+
+    names = profile_names()
+    given = studies["reference_profile"]
+    unknown = (given.is_not_null() & ~given.is_in(names)).fill_null(False)
+
+    def message(r) -> str:
+        close = difflib.get_close_matches(str(r["value"]), names, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return (f"unknown reference_profile '{_show(r['value'])}'{hint} (available: "
+                f"{', '.join(names)}; a lab's own profile file goes to `edxlab interpret "
+                "--profile FILE`)")
+
+    ck.emit(label, "reference_profile", _bad_rows(studies, unknown, given), "error",
+            "reference_profile", message)
+
+
 def _is_file(base: Path, name: str | None) -> bool:
     if not name:
         return True
@@ -658,6 +679,8 @@ def check_relations(ck: Checker, frames: dict[str, pl.DataFrame], labels: dict[s
         _check_distal_responses(ck, labels["ncs"], frames["ncs"])
     if "studies" in frames and "patients" in frames:
         _check_ages(ck, labels, frames["studies"], frames["patients"])
+    if "studies" in frames and not ck.missing_columns.get(labels["studies"]):
+        _check_reference_profiles(ck, labels["studies"], frames["studies"])
     if "signals" in frames:
         _check_signal_files(ck, labels["signals"], frames["signals"], base)
     if "mri" in frames:
