@@ -27,8 +27,10 @@ COLUMNS = [("patient_id", "Patient"), ("sex", "Sex"), ("aqp4_igg", "AQP4-IgG"),
 def patients(request: Request) -> Response:
     query = PatientQuery.parse(dict(request.query_params))
     state = request.app.state
-    overview = state.project.snapshot().overview(state.cohort_settings)
-    page = select_patients(overview, query)
+    with state.db.reader() as con:
+        index = state.project.patient_index(con, state.cohort_settings)
+        synthetic = state.project.synthetic(con)
+    page = select_patients(index, query)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(jsonable_encoder({"ok": True, "total": page.total, "rows": page.rows,
                                               "page": page.query.page, "pages": page.pages}))
@@ -43,5 +45,5 @@ def patients(request: Request) -> Response:
                "links": links, "choices": CHOICE_FILTERS, "flags": FLAG_FILTERS,
                "selected": {**dict(query.choices),
                             **{k: "yes" if v else "no" for k, v in query.flags}},
-               "page_sizes": PAGE_SIZES}
+               "page_sizes": PAGE_SIZES, "synthetic": synthetic}
     return render(request, "patients.html", context)

@@ -1,0 +1,265 @@
+"""Small reads from the project database, for callers that need a few rows at a time (the web
+app answers each page this way instead of loading the whole database).
+
+Every value a caller passes is a bound parameter (``?``); table and column names are checked
+against the schema (``model/tables.toml``) or against the tables and columns the database holds
+before they are written into SQL.
+
+- :func:`rows_where` / :func:`rows_in`: the rows of one table whose column equals a value / is
+  one of some values, in insertion order (dataset tables in canonical form);
+- :func:`table_columns`, :func:`count_rows`;
+- :func:`cohort_dataset`: what the cohort analysis reads (every table but the measurements,
+  of which only which studies have them);
+- :func:`read_columns`: some columns of a whole table;
+- :func:`patient_overview` and :class:`PatientIndex`: the patient list (one row per patient)
+  and its pages (filters, search, sort, paging in SQL).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from edxlab.errors import InputError
+from edxlab.model.dataset import Dataset
+from edxlab.model.schema import TABLE_NAMES, tables
+from edxlab.store.schema import from_store, quote
+
+#: the dataset tables holding a study's measurements (the cohort only needs which studies have them)
+TEST_TABLES = ("ncs", "fwaves", "blink", "emg", "signals")
+
+
+def table_columns(con, name: str) -> list[str]:
+    """The columns of table ``name`` as stored (empty when the database has no such table)."""
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
+        "ORDER BY column_index", [name]).fetchall()]
+
+
+def _checked(con, name: str, column: str | None = None) -> list[str]:
+    columns = table_columns(con, name)
+    if not columns:
+        raise InputError(f"no table '{name}' in the database")
+    if column is not None and column not in columns:
+        raise InputError(f"table '{name}' has no column '{column}'")
+    return columns
+
+
+def _select(con, name: str, where: str, params: list) -> pl.DataFrame:
+    if name in TABLE_NAMES:
+        spec = tables()[name]
+        cols = ", ".join(quote(c) for c in spec.polars_schema())
+        frame = con.sql(f"SELECT {cols} FROM {quote(name)} WHERE {where} ORDER BY rowid",
+                        params=params).pl()
+        return from_store(frame, spec)
+    return con.sql(f"SELECT * FROM {quote(name)} WHERE {where} ORDER BY rowid", params=params).pl()
+
+
+def rows_where(con, name: str, column: str, value) -> pl.DataFrame:
+    """Rows of table ``name`` whose ``column`` equals ``value`` (insertion order)."""
+    _checked(con, name, column)
+    return _select(con, name, f"{quote(column)} = ?", [value])
+
+
+def rows_in(con, name: str, column: str, values: Sequence) -> pl.DataFrame:
+    """Rows of table ``name`` whose ``column`` is one of ``values`` (insertion order)."""
+    _checked(con, name, column)
+    return _select(con, name, f"{quote(column)} IN (SELECT unnest(?))", [list(values)])
+
+
+def count_rows(con, name: str) -> int:
+    _checked(con, name)
+    return con.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0]
+
+
+def has_rows_like(con, name: str, column: str, prefix: str) -> bool:
+    """Whether some value of ``column`` starts with ``prefix``."""
+    _checked(con, name, column)
+    return bool(con.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {quote(name)} WHERE starts_with({quote(column)}, ?))",
+        [prefix]).fetchall()[0][0])
+
+
+def cohort_dataset(con) -> Dataset:
+    """The dataset as the cohort analysis and the cohort report read it: patients, studies,
+    attacks, MRI and signs in full; of the measurement tables (ncs, fwaves, blink, emg, signals)
+    one row per study that has any, with only ``study_id`` filled (the analysis only asks which
+    tests a study has). A fraction of the memory of :func:`edxlab.store.load_dataset`."""
+    from edxlab.store import load_dataset_table
+
+    frames = {name: load_dataset_table(con, name) for name in TABLE_NAMES
+              if name not in TEST_TABLES}
+    light = {name: con.sql(f"SELECT DISTINCT study_id FROM {quote(name)} ORDER BY study_id").pl()
+             for name in TEST_TABLES}
+    tests = Dataset.from_frames(**light)
+    return Dataset(frames={**frames, **{name: tests[name] for name in TEST_TABLES}})
+
+
+def read_columns(con, name: str, columns: Sequence[str]) -> pl.DataFrame:
+    """Only ``columns`` of table ``name`` (those it has), in insertion order."""
+    have = _checked(con, name)
+    cols = ", ".join(quote(c) for c in columns if c in have)
+    return con.sql(f"SELECT {cols} FROM {quote(name)} ORDER BY rowid").pl()
+
+
+#: the columns of the patient list taken from ``patients`` and computed from ``studies``
+PATIENT_COLUMNS = ("patient_id", "sex", "aqp4_igg", "mog_igg")
+STUDY_COLUMNS = ("n_studies", "last_study")
+
+
+def patient_overview(con, findings: str | None) -> pl.DataFrame:
+    """One row per patient (sorted by patient_id): ``patients`` (patient_id, sex, aqp4_igg,
+    mog_igg), every column of ``findings`` (a table, or a frame registered on ``con``, with one
+    row per patient, e.g. ``patient_findings``; None = no findings columns), n_studies and
+    last_study (from ``studies``)."""
+    if findings is not None:
+        fcols = [c for c in _relation_columns(con, findings) if c != "patient_id"]
+    else:
+        fcols = []
+    select = ", ".join([f"p.{quote(c)}" for c in PATIENT_COLUMNS] + [f"f.{quote(c)}" for c in fcols]
+                       + ["coalesce(s.n_studies, 0)::BIGINT AS n_studies", "s.last_study"])
+    join = f"LEFT JOIN {quote(findings)} f ON f.patient_id = p.patient_id" if findings else ""
+    return con.sql(
+        f"SELECT {select} FROM patients p {join} LEFT JOIN (SELECT patient_id, "
+        "count(*) AS n_studies, max(study_date) AS last_study FROM studies GROUP BY patient_id) s "
+        "ON s.patient_id = p.patient_id ORDER BY p.patient_id").pl()
+
+
+def _relation_columns(con, name: str) -> list[str]:
+    """Columns of a table, or of a frame registered on this connection."""
+    columns = table_columns(con, name)
+    if columns:
+        return columns
+    return [r[0] for r in con.execute(f"DESCRIBE {quote(name)}").fetchall()]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One page of the patient list, in terms of its columns (see :class:`PatientIndex`).
+
+    ``equal``: (column, value) pairs; ``flags``: (column, wanted) pairs where a missing flag
+    counts as false; ``search``: text the patient identifier must contain (case-insensitive).
+    """
+
+    equal: tuple[tuple[str, str], ...] = ()
+    flags: tuple[tuple[str, bool], ...] = ()
+    search: str = ""
+    sort: str = "patient_id"
+    desc: bool = False
+    limit: int = 50
+    offset: int = 0
+
+
+class PatientIndex:
+    """The patient list as a table of its own, in a private in-memory DuckDB database: one row
+    per patient (:func:`patient_overview`, or a cohort's patient_findings for other cohort
+    settings), so that a page of the list is one filtered, sorted, limited query, whatever the
+    project database's mode (read-only included). Thread-safe: each query uses its own cursor.
+    """
+
+    def __init__(self) -> None:
+        import duckdb
+
+        self._con = duckdb.connect(":memory:", config={"threads": 1})
+        self._columns: tuple[str, ...] = ()
+        self._table = ""
+        self._version = 0
+        self._lock = threading.Lock()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self._columns
+
+    def load(self, overview: pl.DataFrame) -> None:
+        """Replace the list with ``overview`` (one row per patient, ``patient_id`` first)."""
+        with self._lock:
+            self._version += 1
+            table = f"patient_list_{self._version}"
+            cursor = self._con.cursor()
+            try:
+                cursor.register("incoming", overview.to_arrow())
+                cursor.execute(f"CREATE TABLE {table} AS SELECT *, lower(patient_id) AS "
+                               "search_key__ FROM incoming ORDER BY patient_id").fetchall()
+                cursor.unregister("incoming")
+            finally:
+                cursor.close()
+            old, self._table, self._columns = self._table, table, tuple(overview.columns)
+            if old:
+                self._con.execute(f"DROP TABLE {old}").fetchall()
+
+    def page(self, query: ListQuery) -> tuple[int, pl.DataFrame]:
+        """(number of patients matching, the page's rows), sorted by ``query.sort`` (missing
+        values last, ties by patient_id)."""
+        table, columns = self._table, self._columns
+        if not table:
+            return 0, pl.DataFrame()
+        conditions, params = [], []
+        for column, value in query.equal:
+            conditions.append(f"{_known(columns, column)} = ?")
+            params.append(value)
+        for column, wanted in query.flags:
+            conditions.append(f"coalesce({_known(columns, column)}, false) = ?")
+            params.append(wanted)
+        if query.search:
+            conditions.append("contains(search_key__, ?)")
+            params.append(query.search.lower())
+        where = " AND ".join(conditions) or "true"
+        order = (f"{_known(columns, query.sort)} {'DESC' if query.desc else 'ASC'} NULLS LAST, "
+                 "patient_id")
+        select = ", ".join(quote(c) for c in columns)
+        cursor = self._con.cursor()
+        try:
+            total = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}",
+                                   params).fetchall()[0][0]
+            rows = cursor.sql(f"SELECT {select} FROM {table} WHERE {where} ORDER BY {order} "
+                              "LIMIT ? OFFSET ?", params=[*params, query.limit, query.offset]).pl()
+        except Exception:
+            # the list was replaced between the two reads: read the new one
+            if table == self._table:
+                raise
+            return self.page(query)
+        finally:
+            cursor.close()
+        return total, rows
+
+    def row(self, patient_id: str) -> dict | None:
+        """The list's row of one patient, or None."""
+        table, columns = self._table, self._columns
+        if not table:
+            return None
+        cursor = self._con.cursor()
+        try:
+            rows = cursor.sql(f"SELECT {', '.join(quote(c) for c in columns)} FROM {table} "
+                              "WHERE patient_id = ?", params=[patient_id]).pl()
+        finally:
+            cursor.close()
+        return rows.row(0, named=True) if rows.height else None
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _known(columns: Sequence[str], column: str) -> str:
+    if column not in columns:
+        raise InputError(f"the patient list has no column '{column}'")
+    return quote(column)
+
+
+#: dataset tables keyed by patient / by study
+PATIENT_TABLES = ("patients", "studies", "attacks", "mri", "signs")
+
+
+def patients_dataset(con, patient_ids: Sequence[str], study_ids: Sequence[str] | None = None
+                     ) -> Dataset:
+    """The dataset restricted to some patients (all their rows in every table); with
+    ``study_ids``, only those of their studies (and those studies' measurements)."""
+    ids = list(patient_ids)
+    frames = {name: rows_in(con, name, "patient_id", ids) for name in PATIENT_TABLES}
+    if study_ids is not None:
+        frames["studies"] = frames["studies"].filter(pl.col("study_id").is_in(list(study_ids)))
+    studies = frames["studies"]["study_id"].to_list()
+    frames.update({name: rows_in(con, name, "study_id", studies) for name in TEST_TABLES})
+    return Dataset(frames=frames)
