@@ -17,6 +17,7 @@ before they are written into SQL.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,39 +40,104 @@ def table_columns(con, name: str) -> list[str]:
         "ORDER BY column_index", [name]).fetchall()]
 
 
-def _checked(con, name: str, column: str | None = None) -> list[str]:
-    columns = table_columns(con, name)
-    if not columns:
+def _checked(con, name: str, column: str | None = None) -> None:
+    """A dataset table's column is checked against the schema; a derived table's name and
+    column must be plain names (and DuckDB then refuses any it does not hold)."""
+    if name in TABLE_NAMES:   # created with the store's schema
+        if column is not None and column not in tables()[name].polars_schema():
+            raise InputError(f"table '{name}' has no column '{column}'")
+        return
+    if not NAME.match(name):
         raise InputError(f"no table '{name}' in the database")
-    if column is not None and column not in columns:
+    if column is not None and not NAME.match(column):
         raise InputError(f"table '{name}' has no column '{column}'")
-    return columns
 
 
-def _select(con, name: str, where: str, params: list) -> pl.DataFrame:
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def _sql(con, name: str, sql: str, params: list) -> pl.DataFrame:
+    """Run a read of table ``name``; a table or column the database lacks is an InputError."""
+    import duckdb
+
+    try:
+        return con.sql(sql, params=params).pl()
+    except duckdb.CatalogException:
+        raise InputError(f"no table '{name}' in the database") from None
+    except duckdb.BinderException:
+        raise InputError(f"table '{name}' has no such column") from None
+
+
+def _select(con, name: str, column: str, values: list) -> pl.DataFrame:
+    """Rows whose ``column`` equals one of ``values``, in insertion order. A few values are
+    looked up one equality at a time (each prunes the table's row groups by their min/max
+    statistics); many values are one semi-join."""
     if name in TABLE_NAMES:
         spec = tables()[name]
         cols = ", ".join(quote(c) for c in spec.polars_schema())
-        frame = con.sql(f"SELECT {cols} FROM {quote(name)} WHERE {where} ORDER BY rowid",
-                        params=params).pl()
-        return from_store(frame, spec)
-    return con.sql(f"SELECT * FROM {quote(name)} WHERE {where} ORDER BY rowid", params=params).pl()
+    else:
+        spec, cols = None, "*"
+    target = f"SELECT {cols}, rowid AS edxlab_row__ FROM {quote(name)}"
+    if len(values) <= MAX_EQUALITIES:
+        sql = " UNION ALL ".join([f"{target} WHERE {quote(column)} = ?"] * max(1, len(values)))
+        params = values or [None]
+    else:
+        sql = f"{target} WHERE {quote(column)} IN (SELECT unnest(?))"
+        params = [values]
+    frame = _sql(con, name, f"SELECT * EXCLUDE (edxlab_row__) FROM ({sql}) ORDER BY edxlab_row__",
+                 params)
+    return from_store(frame, spec) if spec is not None else frame
+
+
+#: up to this many values are looked up one equality at a time (see _select)
+MAX_EQUALITIES = 16
 
 
 def rows_where(con, name: str, column: str, value) -> pl.DataFrame:
     """Rows of table ``name`` whose ``column`` equals ``value`` (insertion order)."""
     _checked(con, name, column)
-    return _select(con, name, f"{quote(column)} = ?", [value])
+    return _select(con, name, column, [value])
 
 
 def rows_in(con, name: str, column: str, values: Sequence) -> pl.DataFrame:
     """Rows of table ``name`` whose ``column`` is one of ``values`` (insertion order)."""
     _checked(con, name, column)
-    return _select(con, name, f"{quote(column)} IN (SELECT unnest(?))", [list(values)])
+    return _select(con, name, column, list(dict.fromkeys(values)))
+
+
+def records_where(con, name: str, column: str, value) -> list[dict]:
+    """Rows of table ``name`` whose ``column`` equals ``value`` as dicts (insertion order),
+    dataset tables in canonical form (list columns as lists). Lighter than :func:`rows_where`
+    for the few rows a page shows."""
+    import duckdb
+
+    _checked(con, name, column)
+    lists = []
+    if name in TABLE_NAMES:
+        schema = tables()[name].polars_schema()
+        cols = ", ".join(quote(c) for c in schema)
+        lists = [c for c, t in schema.items() if t == pl.List(pl.String)]
+    else:
+        cols = "*"
+    try:
+        cursor = con.execute(f"SELECT {cols} FROM {quote(name)} WHERE {quote(column)} = ? "
+                             "ORDER BY rowid", [value])
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    except duckdb.CatalogException:
+        raise InputError(f"no table '{name}' in the database") from None
+    except duckdb.BinderException:
+        raise InputError(f"table '{name}' has no such column") from None
+    for row in rows:
+        for c in lists:
+            row[c] = row[c].split(";") if row[c] is not None else None
+    return rows
 
 
 def count_rows(con, name: str) -> int:
     _checked(con, name)
+    if not table_columns(con, name):
+        raise InputError(f"no table '{name}' in the database")
     return con.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0]
 
 
@@ -100,7 +166,8 @@ def cohort_dataset(con) -> Dataset:
 
 def read_columns(con, name: str, columns: Sequence[str]) -> pl.DataFrame:
     """Only ``columns`` of table ``name`` (those it has), in insertion order."""
-    have = _checked(con, name)
+    _checked(con, name)
+    have = table_columns(con, name)
     cols = ", ".join(quote(c) for c in columns if c in have)
     return con.sql(f"SELECT {cols} FROM {quote(name)} ORDER BY rowid").pl()
 
@@ -151,6 +218,8 @@ class ListQuery:
     desc: bool = False
     limit: int = 50
     offset: int = 0
+    #: the columns to return (None = all); a page showing a few columns reads only those
+    columns: tuple[str, ...] | None = None
 
 
 class PatientIndex:
@@ -163,7 +232,7 @@ class PatientIndex:
     def __init__(self) -> None:
         import duckdb
 
-        self._con = duckdb.connect(":memory:", config={"threads": 1})
+        self._con = duckdb.connect(":memory:")
         self._columns: tuple[str, ...] = ()
         self._table = ""
         self._version = 0
@@ -184,18 +253,20 @@ class PatientIndex:
                 cursor.execute(f"CREATE TABLE {table} AS SELECT *, lower(patient_id) AS "
                                "search_key__ FROM incoming ORDER BY patient_id").fetchall()
                 cursor.unregister("incoming")
+                # one patient's row (the patient page) is an index lookup, not a scan
+                cursor.execute(f"CREATE INDEX {table}_patient ON {table} (patient_id)").fetchall()
             finally:
                 cursor.close()
             old, self._table, self._columns = self._table, table, tuple(overview.columns)
             if old:
                 self._con.execute(f"DROP TABLE {old}").fetchall()
 
-    def page(self, query: ListQuery) -> tuple[int, pl.DataFrame]:
+    def page(self, query: ListQuery) -> tuple[int, list[dict]]:
         """(number of patients matching, the page's rows), sorted by ``query.sort`` (missing
         values last, ties by patient_id)."""
         table, columns = self._table, self._columns
         if not table:
-            return 0, pl.DataFrame()
+            return 0, []
         conditions, params = [], []
         for column, value in query.equal:
             conditions.append(f"{_known(columns, column)} = ?")
@@ -209,13 +280,17 @@ class PatientIndex:
         where = " AND ".join(conditions) or "true"
         order = (f"{_known(columns, query.sort)} {'DESC' if query.desc else 'ASC'} NULLS LAST, "
                  "patient_id")
+        wanted = columns if query.columns is None else query.columns
+        columns = tuple(c for c in wanted if c in columns)   # a missing one is None
         select = ", ".join(quote(c) for c in columns)
         cursor = self._con.cursor()
         try:
             total = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}",
                                    params).fetchall()[0][0]
-            rows = cursor.sql(f"SELECT {select} FROM {table} WHERE {where} ORDER BY {order} "
-                              "LIMIT ? OFFSET ?", params=[*params, query.limit, query.offset]).pl()
+            result = cursor.execute(f"SELECT {select} FROM {table} WHERE {where} ORDER BY {order} "
+                                    "LIMIT ? OFFSET ?", [*params, query.limit, query.offset])
+            blank = dict.fromkeys(wanted)
+            rows = [{**blank, **dict(zip(columns, r, strict=True))} for r in result.fetchall()]
         except Exception:
             # the list was replaced between the two reads: read the new one
             if table == self._table:
@@ -232,11 +307,11 @@ class PatientIndex:
             return None
         cursor = self._con.cursor()
         try:
-            rows = cursor.sql(f"SELECT {', '.join(quote(c) for c in columns)} FROM {table} "
-                              "WHERE patient_id = ?", params=[patient_id]).pl()
+            rows = cursor.execute(f"SELECT {', '.join(quote(c) for c in columns)} FROM {table} "
+                                  "WHERE patient_id = ?", [patient_id]).fetchall()
         finally:
             cursor.close()
-        return rows.row(0, named=True) if rows.height else None
+        return dict(zip(columns, rows[0], strict=True)) if rows else None
 
     def close(self) -> None:
         self._con.close()
@@ -252,12 +327,14 @@ def _known(columns: Sequence[str], column: str) -> str:
 PATIENT_TABLES = ("patients", "studies", "attacks", "mri", "signs")
 
 
-def patients_dataset(con, patient_ids: Sequence[str], study_ids: Sequence[str] | None = None
-                     ) -> Dataset:
+def patients_dataset(con, patient_ids: Sequence[str], study_ids: Sequence[str] | None = None,
+                     *, history: bool = True) -> Dataset:
     """The dataset restricted to some patients (all their rows in every table); with
-    ``study_ids``, only those of their studies (and those studies' measurements)."""
+    ``study_ids``, only those of their studies (and those studies' measurements). Without
+    ``history``, their attacks, MRI and signs are left out (empty tables)."""
     ids = list(patient_ids)
-    frames = {name: rows_in(con, name, "patient_id", ids) for name in PATIENT_TABLES}
+    frames = {name: rows_in(con, name, "patient_id", ids) for name in PATIENT_TABLES
+              if history or name in ("patients", "studies")}
     if study_ids is not None:
         frames["studies"] = frames["studies"].filter(pl.col("study_id").is_in(list(study_ids)))
     studies = frames["studies"]["study_id"].to_list()

@@ -97,18 +97,19 @@ class PatientPage:
     query: PatientQuery
 
 
-def select_patients(index, query: PatientQuery) -> PatientPage:
+def select_patients(index, query: PatientQuery, columns: tuple[str, ...] | None = None
+                    ) -> PatientPage:
     """One page of the list from ``index`` (:class:`edxlab.store.reads.PatientIndex`): the
-    filters, search, sort and paging run as one query over its table."""
+    filters, search, sort and paging run as one query over its table; rows hold ``columns``
+    (None = every column of the list)."""
     from edxlab.store.reads import ListQuery
 
     def page_of(number: int) -> tuple[int, list[dict]]:
-        total, frame = index.page(ListQuery(
+        return index.page(ListQuery(
             equal=tuple((CHOICE_FILTERS[name][0], value) for name, value in query.choices),
             flags=tuple((FLAG_FILTERS[name][0], wanted) for name, wanted in query.flags),
             search=query.q, sort=query.sort, desc=query.desc, limit=query.per_page,
-            offset=(number - 1) * query.per_page))
-        return total, frame.to_dicts()
+            offset=(number - 1) * query.per_page, columns=columns))
 
     total, rows = page_of(query.page)
     pages = max(1, -(-total // query.per_page))

@@ -26,6 +26,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -141,44 +142,57 @@ class Project:
         """Whether pages use the stored findings (no profile imposed, findings stored)."""
         return self.profile is None and "study_findings" in self.tables(con)
 
-    # --- patients --------------------------------------------------------------------------
+    # --- patients ---------------------------------------------------------------------------
     def patient(self, con, patient_id: str) -> dict | None:
-        from edxlab.store.reads import rows_where
+        from edxlab.store.reads import records_where
 
-        rows = rows_where(con, "patients", "patient_id", patient_id)
-        return rows.row(0, named=True) if rows.height else None
+        rows = records_where(con, "patients", "patient_id", patient_id)
+        return rows[0] if rows else None
 
-    def patient_rows(self, con, table: str, patient_id: str) -> pl.DataFrame:
-        from edxlab.store.reads import rows_where
+    def patient_rows(self, con, table: str, patient_id: str) -> list[dict]:
+        from edxlab.store.reads import records_where
 
-        return rows_where(con, table, "patient_id", patient_id)
+        return records_where(con, table, "patient_id", patient_id)
 
     def patient_studies(self, con, patient_id: str) -> list[dict]:
-        """The patient's studies (by date) with their study findings."""
+        """The patient's studies (by date) with their study findings (stored, or the patient's
+        studies interpreted on demand when some have none)."""
         studies = self.patient_rows(con, "studies", patient_id)
-        ids = studies["study_id"].to_list()
-        findings = self._stored_rows(con, "study_findings", ids)
-        if findings is None or set(findings["study_id"].to_list()) != set(ids):
-            findings = self._patient_findings(con, patient_id).get("study_findings")
-        if findings is not None and findings.height:
-            studies = studies.join(findings.drop("patient_id", "study_date", strict=False),
-                                   on="study_id", how="left")
-        return studies.sort("study_date", "study_id", nulls_last=True).to_dicts()
+        found: dict[str, dict] = {}
+        if self.stored_findings(con):
+            found = {r["study_id"]: r for r in
+                     self.patient_rows(con, "study_findings", patient_id)}
+        if any(s["study_id"] not in found for s in studies):
+            frame = self._patient_findings(con, patient_id).get("study_findings")
+            found = {r["study_id"]: r for r in (frame.to_dicts() if frame is not None else [])}
+        merged = []
+        for study in studies:
+            extra = {k: v for k, v in found.get(study["study_id"], {}).items()
+                     if k not in ("patient_id", "study_date")}
+            merged.append({**study, **extra})
+        return sorted(merged, key=lambda r: (r["study_date"] is None, r["study_date"] or 0,
+                                             r["study_id"]))
 
     def cord_lesions(self, con, patient_id: str) -> list[dict]:
-        return cord_lesions(self.patient_rows(con, "mri", patient_id)).to_dicts()
+        from edxlab.model.schema import tables
+
+        mri = self.patient_rows(con, "mri", patient_id)
+        if not any(r["region"] == "spinal_cord" for r in mri):
+            return []
+        frame = pl.DataFrame(mri, schema=tables()["mri"].polars_schema(), orient="row")
+        return cord_lesions(frame).to_dicts()
 
     # --- studies ---------------------------------------------------------------------------
     def study(self, con, study_id: str) -> dict | None:
-        from edxlab.store.reads import rows_where
+        from edxlab.store.reads import records_where
 
-        rows = rows_where(con, "studies", "study_id", study_id)
-        return rows.row(0, named=True) if rows.height else None
+        rows = records_where(con, "studies", "study_id", study_id)
+        return rows[0] if rows else None
 
-    def study_rows(self, con, table: str, study_id: str) -> pl.DataFrame:
-        from edxlab.store.reads import rows_where
+    def study_rows(self, con, table: str, study_id: str) -> list[dict]:
+        from edxlab.store.reads import records_where
 
-        return rows_where(con, table, "study_id", study_id)
+        return records_where(con, table, "study_id", study_id)
 
     def study_view(self, con, study_id: str) -> tuple[Dataset, dict[str, pl.DataFrame]]:
         """The dataset and findings of one study (input of the study report): the stored
@@ -187,16 +201,19 @@ class Project:
 
         study = self.study(con, study_id)
         patient_ids = [study["patient_id"]] if study else []
-        dataset = patients_dataset(con, patient_ids, [study_id])
-        dataset.source = self.database.recordings
         stored = self._stored_rows(con, "study_findings", [study_id])
         if stored is not None and stored.height:
+            dataset = patients_dataset(con, patient_ids, [study_id], history=False)
+            dataset.source = self.database.recordings
             findings = {"study_findings": stored}
             for name in ("nerve_findings", "muscle_findings"):
                 rows = self._stored_rows(con, name, [study_id])
                 if rows is not None:
                     findings[name] = rows
             return dataset, findings
+        # interpreted on demand: with the patient's attacks, MRI and signs (the EMG reads them)
+        dataset = patients_dataset(con, patient_ids, [study_id])
+        dataset.source = self.database.recordings
         if not study:
             return dataset, {}
         return dataset, self._on_demand_findings(("study", study_id), dataset, measure=True)
@@ -239,7 +256,7 @@ class Project:
     def recording_figure(self, con, study_id: str, index: int) -> Path | None:
         """PNG of the ``index``-th recording of a study (templates, firing raster, raw signal
         with marks; ``edxlab.signal.plot_analysis``), drawn once; None when it has no file."""
-        rows = self.study_rows(con, "signals", study_id).to_dicts()
+        rows = self.study_rows(con, "signals", study_id)
         base = Path(self.database.recordings)
         if not 0 <= index < len(rows):
             return None
@@ -399,11 +416,17 @@ def cord_lesions(mri: pl.DataFrame) -> pl.DataFrame:
     """Every spinal cord MRI lesion as cord segments (``interpret.mri.cord_spans``, without the
     widening margin): patient_id, lesion (vertebral levels), seg_lo, seg_hi."""
     from edxlab.interpret.mri import cord_spans
+
+    spans = cord_spans(mri, _criteria_without_margin())
+    return spans.select("patient_id", "lesion", "seg_lo", "seg_hi")
+
+
+@cache
+def _criteria_without_margin() -> dict:
     from edxlab.reference.emg_criteria import load_emg_criteria
 
     criteria = load_emg_criteria()
-    spans = cord_spans(mri, {**criteria, "mri": {**criteria["mri"], "margin": 0}})
-    return spans.select("patient_id", "lesion", "seg_lo", "seg_hi")
+    return {**criteria, "mri": {**criteria["mri"], "margin": 0}}
 
 
 def interpret(dataset: Dataset, profile: str | None = None, *, measure: bool = True

@@ -24,9 +24,9 @@ def patient_page(request: Request, patient_id: str) -> Response:
         if patient is None:
             raise NotFoundError("There is no patient with this identifier in the database.")
         studies = project.patient_studies(con, patient_id)
-        attacks = project.patient_rows(con, "attacks", patient_id).to_dicts()
-        mri = project.patient_rows(con, "mri", patient_id).to_dicts()
-        signs = project.patient_rows(con, "signs", patient_id).to_dicts()
+        attacks = project.patient_rows(con, "attacks", patient_id)
+        mri = project.patient_rows(con, "mri", patient_id)
+        signs = project.patient_rows(con, "signs", patient_id)
         cord = project.cord_lesions(con, patient_id)
         cohort = project.cohort_row(con, patient_id, state.cohort_settings)
     context = {

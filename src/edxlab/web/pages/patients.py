@@ -21,6 +21,8 @@ COLUMNS = [("patient_id", "Patient"), ("sex", "Sex"), ("aqp4_igg", "AQP4-IgG"),
            ("n_studies", "Studies"), ("last_study", "Last study"),
            ("ncs_abnormal", "NCS abnormal"), ("polyneuropathy", "Polyneuropathy"),
            ("denervation", "Denervation"), ("lmn_involvement", "LMN involvement")]
+#: the columns the page shows (the JSON answer has every column of the list)
+SHOWN = tuple(column for column, _ in COLUMNS)
 
 
 @router.get("/patients")
@@ -30,8 +32,9 @@ def patients(request: Request) -> Response:
     with state.db.reader() as con:
         index = state.project.patient_index(con, state.cohort_settings)
         synthetic = state.project.synthetic(con)
-    page = select_patients(index, query)
-    if "application/json" in request.headers.get("accept", ""):
+    wants_json = "application/json" in request.headers.get("accept", "")
+    page = select_patients(index, query, None if wants_json else SHOWN)
+    if wants_json:
         return JSONResponse(jsonable_encoder({"ok": True, "total": page.total, "rows": page.rows,
                                               "page": page.query.page, "pages": page.pages}))
     links = {

@@ -31,7 +31,7 @@ def study_page(request: Request, study_id: str) -> Response:
     project = state.project
     with state.db.reader() as con:
         study = _study(project, con, study_id)
-        signals = project.study_rows(con, "signals", study_id).to_dicts()
+        signals = project.study_rows(con, "signals", study_id)
         measured = []
         if signals:
             _, findings = project.study_view(con, study_id)
