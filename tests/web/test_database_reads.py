@@ -53,9 +53,9 @@ def test_patient_page_reads_only_that_patients_rows(tmp_path, example, monkeypat
     seen = []
     rows_where, rows_in = edxlab.store.reads.records_where, edxlab.store.reads.rows_in
 
-    def spy_where(con, name, column, value):
+    def spy_where(con, name, column, value, *args, **kwargs):
         seen.append((name, column, [value]))
-        return rows_where(con, name, column, value)
+        return rows_where(con, name, column, value, *args, **kwargs)
 
     def spy_in(con, name, column, values):
         seen.append((name, column, list(values)))

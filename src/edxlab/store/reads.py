@@ -77,6 +77,10 @@ def _select(con, name: str, column: str, values: list) -> pl.DataFrame:
         cols = ", ".join(quote(c) for c in spec.polars_schema())
     else:
         spec, cols = None, "*"
+    if len(values) == 1:
+        frame = _sql(con, name, f"SELECT {cols} FROM {quote(name)} WHERE {quote(column)} = ? "
+                     "ORDER BY rowid", values)
+        return from_store(frame, spec) if spec is not None else frame
     target = f"SELECT {cols}, rowid AS edxlab_row__ FROM {quote(name)}"
     if len(values) <= MAX_EQUALITIES:
         sql = " UNION ALL ".join([f"{target} WHERE {quote(column)} = ?"] * max(1, len(values)))
@@ -105,20 +109,25 @@ def rows_in(con, name: str, column: str, values: Sequence) -> pl.DataFrame:
     return _select(con, name, column, list(dict.fromkeys(values)))
 
 
-def records_where(con, name: str, column: str, value) -> list[dict]:
+def records_where(con, name: str, column: str, value,
+                  columns: Sequence[str] | None = None) -> list[dict]:
     """Rows of table ``name`` whose ``column`` equals ``value`` as dicts (insertion order),
-    dataset tables in canonical form (list columns as lists). Lighter than :func:`rows_where`
-    for the few rows a page shows."""
+    dataset tables in canonical form (list columns as lists); only ``columns`` when given
+    (each must be a plain name). Lighter than :func:`rows_where` for the few rows a page
+    shows: a wide table costs in proportion to the columns read."""
     import duckdb
 
     _checked(con, name, column)
+    for wanted in columns or ():
+        _checked(con, name, wanted)
     lists = []
     if name in TABLE_NAMES:
         schema = tables()[name].polars_schema()
-        cols = ", ".join(quote(c) for c in schema)
-        lists = [c for c, t in schema.items() if t == pl.List(pl.String)]
+        cols = ", ".join(quote(c) for c in (columns or schema))
+        lists = [c for c, t in schema.items() if t == pl.List(pl.String)
+                 and (columns is None or c in columns)]
     else:
-        cols = "*"
+        cols = ", ".join(quote(c) for c in columns) if columns else "*"
     try:
         cursor = con.execute(f"SELECT {cols} FROM {quote(name)} WHERE {quote(column)} = ? "
                              "ORDER BY rowid", [value])
@@ -235,6 +244,7 @@ class PatientIndex:
         self._con = duckdb.connect(":memory:")
         self._columns: tuple[str, ...] = ()
         self._table = ""
+        self._extra: dict[str, str] = {}
         self._version = 0
         self._lock = threading.Lock()
 
@@ -242,24 +252,49 @@ class PatientIndex:
     def columns(self) -> tuple[str, ...]:
         return self._columns
 
-    def load(self, overview: pl.DataFrame) -> None:
-        """Replace the list with ``overview`` (one row per patient, ``patient_id`` first)."""
+    def load(self, overview: pl.DataFrame, extra: dict[str, pl.DataFrame] | None = None) -> None:
+        """Replace the list with ``overview`` (one row per patient, ``patient_id`` first) and
+        the ``extra`` per-patient tables (any number of rows per patient; :meth:`rows`)."""
         with self._lock:
             self._version += 1
             table = f"patient_list_{self._version}"
+            frames = {table: overview, **{f"{name}_{self._version}": frame
+                                          for name, frame in (extra or {}).items()}}
             cursor = self._con.cursor()
             try:
-                cursor.register("incoming", overview.to_arrow())
-                cursor.execute(f"CREATE TABLE {table} AS SELECT *, lower(patient_id) AS "
-                               "search_key__ FROM incoming ORDER BY patient_id").fetchall()
-                cursor.unregister("incoming")
-                # one patient's row (the patient page) is an index lookup, not a scan
-                cursor.execute(f"CREATE INDEX {table}_patient ON {table} (patient_id)").fetchall()
+                for name, frame in frames.items():
+                    cursor.register("incoming", frame.to_arrow())
+                    main = name == table
+                    cursor.execute(f"CREATE TABLE {name} AS SELECT *"
+                                   f"{', lower(patient_id) AS search_key__' if main else ''} "
+                                   f"FROM incoming{' ORDER BY patient_id' if main else ''}"
+                                   ).fetchall()
+                    cursor.unregister("incoming")
+                    # one patient's rows (the patient page) are an index lookup, not a scan
+                    cursor.execute(f"CREATE INDEX {name}_patient ON {name} (patient_id)"
+                                   ).fetchall()
             finally:
                 cursor.close()
-            old, self._table, self._columns = self._table, table, tuple(overview.columns)
-            if old:
-                self._con.execute(f"DROP TABLE {old}").fetchall()
+            old = [self._table, *self._extra.values()]
+            self._table, self._columns = table, tuple(overview.columns)
+            self._extra = {name: f"{name}_{self._version}" for name in (extra or {})}
+            for name in old:
+                if name:
+                    self._con.execute(f"DROP TABLE {name}").fetchall()
+
+    def rows(self, name: str, patient_id: str) -> list[dict]:
+        """The rows of one patient in the extra table ``name`` (see :meth:`load`)."""
+        table = self._extra.get(name)
+        if table is None:
+            return []
+        cursor = self._con.cursor()
+        try:
+            result = cursor.execute(f"SELECT * FROM {table} WHERE patient_id = ? ORDER BY rowid",
+                                    [patient_id])
+            names = [d[0] for d in result.description]
+            return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+        finally:
+            cursor.close()
 
     def page(self, query: ListQuery) -> tuple[int, list[dict]]:
         """(number of patients matching, the page's rows), sorted by ``query.sort`` (missing

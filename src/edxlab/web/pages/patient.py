@@ -27,7 +27,7 @@ def patient_page(request: Request, patient_id: str) -> Response:
         attacks = project.patient_rows(con, "attacks", patient_id)
         mri = project.patient_rows(con, "mri", patient_id)
         signs = project.patient_rows(con, "signs", patient_id)
-        cord = project.cord_lesions(con, patient_id)
+        cord = project.cord_lesions(con, patient_id, state.cohort_settings)
         cohort = project.cohort_row(con, patient_id, state.cohort_settings)
     context = {
         "title": f"Patient {patient_id}", "patient": patient, "cohort": cohort,
