@@ -74,15 +74,15 @@ def test_cervical_segmental_anterior_horn_after_myelitis():
                sensory_normal=True, attacks=[dt.date(2021, 3, 1)])
     assert s["active_denervation"] and s["chronic_denervation"] and s["denervation"]
     assert s["denervation_regions"] == ["cervical"]
-    assert s["denervation_segments"] == ["C5", "C6", "C7", "C8"]
+    assert s["denervation_segments"] == ["C5", "C6", "C7", "C8", "T1"]
     assert s["denervation_explained_by_ncs"] is False
     assert s["lmn_involvement"] is True
     assert s["mri_concordant"] is True
     assert s["denervation_pattern"] == "multisegmental"
     assert s["timing_warning"] is None and s["days_since_attack"] == 92
     assert s["emg_summary"] == (
-        "Needle EMG shows active and chronic denervation in C5-C8 myotomes (deltoid, biceps, "
-        "triceps, FCR, APB, FDI, C6 paraspinal) with normal sensory responses, consistent with "
+        "Needle EMG shows active and chronic denervation in C5-T1 myotomes (deltoid, biceps, "
+        "triceps, FCR, FDI, APB, C6 paraspinal) with normal sensory responses, consistent with "
         "segmental anterior horn cell involvement, concordant with the C3-C6 cord lesion."
     )
     m = by_muscle(f)
