@@ -130,19 +130,16 @@ def interpret_emg(
     sensory = _sensory_status(nerve_findings)
     has_poly = prepared.filter(pl.col("is_poly")).select("study_id").unique()
     plexus_sensory = sensory.join(has_poly, on="study_id", how="anti")
-    multi = d.group_by("study_id").agg(pl.col("nerve").n_unique().alias("_n")).filter(
-        pl.col("_n") >= int(crit["segments"]["min_nerves"])).select("study_id")
-    normal_main = localize.normal_main_roots(w, multi)
-    # columns and MRI concordance: every supported root; pattern and summary: refined by the
-    # normal neighbours (a C7 radiculopathy is one root although triceps and FCR share C6)
-    seg_all = localize.supported_segments(d, crit, den)
-    seg_lmn = localize.supported_segments(d, crit, unexpl)
-    ref_all = localize.supported_segments(d, crit, den, normal_main)
-    ref_lmn = localize.supported_segments(d, crit, unexpl, normal_main)
+    # segments: the myotomes of the denervated muscles that no nerve lesion explains (denervation
+    # a focal neuropathy or polyneuropathy explains is localized to its nerve, not to segments);
+    # they feed both segment columns, the summary, the pattern and MRI concordance. The roots
+    # shared by muscles of different nerves only decide whether a pattern is multifocal.
+    seg_lmn = localize.myotomes(d, crit, unexpl)
     patterns = localize.study_patterns(
-        d, ref_lmn, unexpl, plexus_sensory
+        d, seg_lmn, unexpl, plexus_sensory, localize.supported_segments(d, crit, unexpl)
     ).join(
-        localize.study_patterns(d, ref_all, den, plexus_sensory).rename(
+        localize.study_patterns(d, seg_lmn, den, plexus_sensory,
+                                localize.supported_segments(d, crit, den)).rename(
             {"pattern": "_pattern_all", "plexus_element": "_plex_all"}),
         on="study_id", how="full", coalesce=True,
     ).select(
@@ -163,12 +160,12 @@ def interpret_emg(
         pl.col("denervation_regions").fill_null(pl.lit([], dtype=_LIST)),
     )
 
-    all_lists = localize.segment_lists(seg_all, "denervation_segments")
-    lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments").join(
-        localize.segment_lists(localize.myotome_span(d, ref_lmn, unexpl), "lmn_myotomes").drop(
-            "lmn_myotomes"), on="study_id", how="left")
+    all_lists = localize.segment_lists(seg_lmn, "denervation_segments")
+    lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments").with_columns(
+        pl.col("lmn_segments_label").alias("lmn_myotomes_label"),
+        pl.col("lmn_segments_n").alias("lmn_myotomes_n"))
 
-    # MRI concordance: supported unexplained segments, else every root/level of the unexplained
+    # MRI concordance: the unexplained myotomes, else every root/level of the unexplained
     # muscles; cranial nuclei of unexplained bulbar muscles (XI: its cord segments C1-C5).
     from edxlab.reference import innervation
 
