@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from edxlab.interpret import localize, mri as mri_mod, signs as signs_mod
-from edxlab.interpret.emg_classify import classify
+from edxlab.interpret.emg_classify import observation_kinds
 from edxlab.interpret.emg_summary import emg_sentences
 from edxlab.model.dataset import Dataset
 from edxlab.reference.emg_criteria import load_emg_criteria
@@ -77,6 +77,22 @@ def _sensory_status(nerve_findings: pl.DataFrame | None) -> pl.DataFrame:
     )
 
 
+def _kind_chart(kinds: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
+    """The chart's output columns of each kind: plexus, main_roots, ``segments`` (a paraspinal
+    muscle's level, else the chart roots) and ``source``."""
+    chart_out = localize.chart().select(
+        "muscle", "plexus", "main_roots", "roots",
+        pl.concat_str(pl.lit(f"criteria emg_criteria.toml v{crit['version']}; innervation chart "),
+                      pl.col("chart_source")).alias("source"))
+    return kinds.join(chart_out, on="muscle", how="left", maintain_order="left").with_columns(
+        pl.when(pl.col("nerve") == localize.PARASPINAL_NERVE)
+        .then(pl.col("level").cast(pl.String).str.to_uppercase().str.split(","))
+        .otherwise(pl.col("roots")).alias("segments"),
+        pl.col("source").fill_null(
+            f"criteria emg_criteria.toml v{crit['version']}; muscle not in the innervation chart"),
+    ).drop("roots")
+
+
 def interpret_emg(
     ds: Dataset,
     lesions: pl.DataFrame | None = None,
@@ -94,9 +110,11 @@ def interpret_emg(
     lesions = lesions if lesions is not None else localize.empty_lesions()
     prepared = localize.prepared_lesions(lesions, crit)
 
-    rows, combos = classify(ds["emg"], crit)
-    # w: one slim row per muscle examined (the wide output is assembled once at the end)
-    w = localize.attach_chart(rows.with_row_index("row_id"))
+    # classification and chart look-ups once per distinct observation (kinds), then one gather
+    rows, kinds = observation_kinds(ds["emg"], crit)
+    kinds = _kind_chart(localize.attach_chart(kinds), crit).sort("kind_id")
+    # w: one row per muscle examined, with its kind's columns
+    w = rows.with_row_index("row_id").hstack(kinds.drop("kind_id").select(pl.all().gather(rows["kind_id"])))
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(
         localize.with_segments(w.select(
@@ -106,8 +124,6 @@ def interpret_emg(
         lesions, crit,
     )
     d = d.with_columns((~pl.col("explained_by_ncs")).alias("lmn"))
-    w = w.join(d.select("row_id", "explained_by_ncs", "explained_by", "explanation", "lmn"),
-               on="row_id", how="left", maintain_order="left")
     den = pl.col("denervation")
     unexpl = pl.col("lmn")
 
@@ -215,23 +231,14 @@ def interpret_emg(
     ).select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
              "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label")
 
-    chart_out = localize.chart().select(
-        "muscle", "plexus", "main_roots", "roots",
-        pl.concat_str(pl.lit(f"criteria emg_criteria.toml v{crit['version']}; innervation chart "),
-                      pl.col("chart_source")).alias("source"))
     muscle_findings = (
-        w.join(combos, on="combo_id", how="left", maintain_order="left")
-        .join(chart_out, on="muscle", how="left", maintain_order="left")
+        w.join(d.select("row_id", "explained_by_ncs", "explained_by", "explanation", "lmn"),
+               on="row_id", how="left", maintain_order="left")
         .join(studies.select("study_id", "patient_id"), on="study_id", how="left",
               maintain_order="left")
         .with_columns(
-            pl.when(pl.col("nerve") == localize.PARASPINAL_NERVE)
-            .then(pl.col("level").cast(pl.String).str.to_uppercase().str.split(","))
-            .otherwise(pl.col("roots")).alias("segments"),
             pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
                           ignore_nulls=True).alias("evidence"),
-            pl.col("source").fill_null(
-                f"criteria emg_criteria.toml v{crit['version']}; muscle not in the innervation chart"),
         )
         .select(MUSCLE_COLUMNS)
     )
