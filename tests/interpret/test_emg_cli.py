@@ -23,7 +23,7 @@ def test_interpret_writes_muscle_and_patient_findings(example_dir, tmp_path, cap
     assert (row["denervation"], row["explained_by_ncs"], row["explained_by"]) == ("true", "true", "median:R:wrist")
     sf = pl.read_csv(tmp_path / "study_findings.csv", infer_schema=False)
     s01 = sf.filter(pl.col("study_id") == "S01").row(0, named=True)
-    assert (s01["lmn_involvement"], s01["mri_concordant"], s01["denervation_segments"]) == ("true", "true", "C5;C6")
+    assert (s01["lmn_involvement"], s01["mri_concordant"], s01["denervation_segments"]) == ("true", "true", "C5;C6;C7")
     pf = pl.read_csv(tmp_path / "patient_findings.csv", infer_schema=False)
     assert set(pf.columns) >= {"patient_id", "lmn_suspected", "edx_recommended"}
 

@@ -79,10 +79,10 @@ def test_motor_only_low_cmaps_with_conus_lesion_is_lmn_not_neuropathy():
     s = f.study_findings.row(0, named=True)
     assert s["motor_only_pattern"] is True
     assert s["polyneuropathy"] == "none" and s["mononeuropathies"] == []
-    assert s["denervation_segments"] == ["L5", "S1", "S2"]
+    assert s["denervation_segments"] == ["L5", "S1"]
     assert (s["denervation_explained_by_ncs"], s["lmn_involvement"], s["mri_concordant"]) == (False, True, True)
     assert s["summary"].endswith(
-        "Needle EMG shows active denervation in L5-S2 myotomes (TA, gluteus maximus, EDB, medial "
+        "Needle EMG shows active denervation in L5-S1 myotomes (TA, gluteus maximus, EDB, medial "
         "gastrocnemius, AH) with low motor and normal sensory responses, consistent with segmental "
         "anterior horn cell involvement, concordant with the T12-L1 cord lesion.")
     p = f.patient_findings.row(0, named=True)
@@ -118,7 +118,7 @@ def test_report_abbreviations_read_from_csv(tmp_path):
     s = f.study_findings.row(0, named=True)
     assert s["denervation_regions"] == ["cervical", "lumbosacral"]
     assert s["summary"].endswith(
-        "Needle EMG shows active and chronic denervation in the right FDI, left TA.")
+        "Needle EMG shows active and chronic denervation in C8, L4-L5 myotomes (right FDI, left TA).")
 
 
 def test_summary_opens_abnormal_when_only_the_needle_emg_is_abnormal():
@@ -134,7 +134,7 @@ def test_summary_opens_abnormal_when_only_the_needle_emg_is_abnormal():
     assert s01["ncs_abnormal"] is False
     assert s01["summary"].startswith(
         "Abnormal study. There is no electrodiagnostic evidence of a peripheral or cranial "
-        "neuropathy. Needle EMG shows active and chronic denervation in C5-C6 myotomes")
+        "neuropathy. Needle EMG shows active and chronic denervation in C5-C7 myotomes")
     s05 = sf.filter(pl.col("study_id") == "S05").row(0, named=True)  # conus, motor-only pattern
     assert s05["summary"].startswith("Abnormal study. There is no electrodiagnostic evidence")
     s04 = sf.filter(pl.col("study_id") == "S04").row(0, named=True)  # normal study

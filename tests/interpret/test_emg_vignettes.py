@@ -102,13 +102,13 @@ def test_conus_lesion_with_motor_only_low_cmaps():
     f, s = run(rows, mri=[{"region": "spinal_cord", "level_from": "T12", "level_to": "L1"}],
                sensory_normal=True, motor_only=True)
     assert s["active_denervation"] is True and s["chronic_denervation"] is False
-    assert s["denervation_segments"] == ["L5", "S1", "S2"]
+    assert s["denervation_segments"] == ["L5", "S1"]
     assert s["denervation_regions"] == ["lumbosacral"]
     assert s["lmn_involvement"] is True and s["denervation_explained_by_ncs"] is False
     assert s["mri_concordant"] is True
     assert s["mri_lesions"] == "T12-L1 cord"
     assert s["emg_summary"] == (
-        "Needle EMG shows active denervation in L5-S2 myotomes (TA, gluteus maximus, EDB, "
+        "Needle EMG shows active denervation in L5-S1 myotomes (TA, gluteus maximus, EDB, "
         "medial gastrocnemius, AH) with low motor and normal sensory responses, consistent with "
         "segmental anterior horn cell involvement, concordant with the T12-L1 cord lesion."
     )
@@ -187,14 +187,15 @@ def test_polyneuropathy_plus_proximal_arm_denervation_is_partly_explained():
                mri=[{"region": "spinal_cord", "level_from": "C4", "level_to": "C5"}])
     assert s["denervation_explained_by_ncs"] is False
     assert s["lmn_involvement"] is True
-    assert s["denervation_segments"] == ["C5", "C6"]
-    assert s["lmn_segments"] == ["C5", "C6"]
+    assert s["denervation_segments"] == ["C5"]  # biceps C5-C6 shares C5 with the deltoid
+    assert s["lmn_segments"] == ["C5"]
     assert s["denervation_regions"] == ["cervical", "lumbosacral"]
     assert s["mri_concordant"] is True
     assert s["emg_summary"] == (
-        "Needle EMG shows active and chronic denervation in C5-C6 myotomes (deltoid, biceps), "
-        "not explained by the nerve conduction findings, consistent with segmental anterior horn "
-        "cell involvement, concordant with the C4-C5 cord lesion. Denervation in the TA, EDB is "
+        "Needle EMG shows active and chronic denervation in the C5 myotome (deltoid, biceps), "
+        "not explained by the nerve conduction findings, consistent with a C5 motor root or "
+        "segmental anterior horn cell lesion, concordant with the C4-C5 cord lesion. Denervation "
+        "in the TA, EDB is "
         "explained by the polyneuropathy."
     )
     m = by_muscle(f)
@@ -372,13 +373,14 @@ def test_upper_trunk_plexus_pattern_needs_abnormal_arm_sensory_and_no_paraspinal
     s = interpret_emg(ds, nerve_findings=frames_nf).study_emg.row(0, named=True)
     assert s["denervation_pattern"] == "plexus"
     assert s["emg_summary"] == (
-        "Needle EMG shows active denervation in C5-C6 myotomes (infraspinatus, deltoid, biceps), "
+        "Needle EMG shows active denervation in the C5 myotome (infraspinatus, deltoid, biceps), "
         "consistent with a lesion of the upper trunk."
     )
     # normal sensory responses and cervical paraspinal denervation: a root / anterior horn pattern
     rows.append(muscle("cervical_paraspinal", level="C5", fibs="1+"))
     f, s = run(rows, sensory_normal=True)
-    assert s["denervation_pattern"] == "multisegmental"
+    assert s["denervation_pattern"] == "single_root"
+    assert "in the C5 myotome (" in s["emg_summary"]
     f, s = run([muscle("deltoid", fibs="2+"), muscle("rhomboid_major", fibs="1+"), muscle("cervical_paraspinal", level="C5", fibs="1+")],
                sensory_normal=True)
     assert s["denervation_segments"] == ["C5"]
@@ -399,8 +401,8 @@ def test_sides_are_named_when_a_list_has_both_sides_and_myotomes_cover_every_mus
             muscle("lumbosacral_paraspinal", level="S1", fibs="1+"),
             muscle("deltoid", side="L", fibs="+/-")]
     f, s = run(rows, sensory_normal=True)
-    # S1 is supported (paraspinal); TA has no S1 root, so the named myotomes reach L5
-    assert s["denervation_segments"] == ["S1"]
+    # S1: gastrocnemius, AH and the paraspinal; TA (main roots L4, L5) keeps L5, next to S1
+    assert s["denervation_segments"] == ["L5", "S1"]
     assert s["emg_summary"] == (
         "Needle EMG shows active and chronic denervation in L5-S1 myotomes (right TA, bilateral "
         "medial gastrocnemius, right AH, right S1 paraspinal) with normal sensory responses, "
@@ -421,19 +423,50 @@ def test_c7_radiculopathy_pattern_with_normal_neighbours():
     rows += [muscle("cervical_paraspinal", level="C7", fibs="1+"),
              muscle("brachioradialis"), muscle("deltoid"), muscle("first_dorsal_interosseous")]
     f, s = run(rows, sensory_normal=True)
-    # every root shared by two nerves is listed; the normal brachioradialis (C6) makes it one root
-    assert s["denervation_segments"] == ["C6", "C7"]
+    # C7: the main root of triceps, FCR and EDC and the paraspinal level
+    assert s["denervation_segments"] == ["C7"]
     assert s["denervation_pattern"] == "single_root"
     assert s["emg_summary"] == (
         "Needle EMG shows active denervation in the C7 myotome (triceps, FCR, EDC, C7 paraspinal) "
         "with normal sensory responses, consistent with a C7 motor root or segmental anterior horn "
         "cell lesion."
     )
-    # without the neighbour rule, triceps and FCR sharing C6 make it two segments
-    crit = load_emg_criteria({"segments": {"normal_neighbours_exclude": False}})
-    f, s = run(rows, sensory_normal=True, criteria=crit)
+    # triceps (C6-C8) and FCR (C6-C7) share C6 too, but C7 is the main root of both
+    f, s = run(rows[:2], sensory_normal=True)
+    assert (s["denervation_segments"], s["denervation_pattern"]) == (["C7"], "single_root")
+
+
+def test_s1_radiculopathy_is_one_root_although_gluteus_and_hamstring_reach_l5_and_s2():
+    rows = [muscle(m, fibs="2+", **NEUROGENIC) for m in (
+        "medial_gastrocnemius", "gluteus_maximus", "biceps_femoris_long_head")]
+    rows += [muscle("lumbosacral_paraspinal", level="S1", fibs="1+"),
+             muscle("tibialis_anterior"), muscle("vastus_lateralis")]
+    f, s = run(rows, sensory_normal=True)
+    assert s["denervation_segments"] == ["S1"]
+    assert s["denervation_pattern"] == "single_root"
+    assert "in the S1 myotome (" in s["emg_summary"]
+    assert "consistent with an S1 motor root or segmental anterior horn cell lesion" in s["emg_summary"]
+
+
+def test_multiregion_denervation_lists_every_region_s_myotomes():
+    """ALS-like: tongue, arm, thoracic paraspinal and leg; no segment is left out."""
+    rows = [muscle(m, fibs="2+", **NEUROGENIC) for m in (
+        "genioglossus", "biceps_brachii", "first_dorsal_interosseous", "vastus_lateralis",
+        "tibialis_anterior")]
+    rows.append(muscle("thoracic_paraspinal", level="T8", fibs="2+"))
+    f, s = run(rows, sensory_normal=True)
+    assert s["denervation_regions"] == ["bulbar", "cervical", "lumbosacral", "thoracic"]
+    # biceps C5-C6 (neither shared), FDI C8, T8, and L4 shared by the quadriceps and TA
+    assert s["denervation_segments"] == ["C5", "C6", "C8", "T8", "L4"]
     assert s["denervation_pattern"] == "multisegmental"
-    assert "in C6-C7 myotomes" in s["emg_summary"]
+    assert "in C5-C6, C8, T8, L4 myotomes (genioglossus (tongue), biceps, FDI" in s["emg_summary"]
+
+
+def test_muscles_of_unrelated_nerves_and_roots_are_multifocal():
+    rows = [muscle("first_dorsal_interosseous", fibs="2+"), muscle("tibialis_anterior", fibs="1+")]
+    f, s = run(rows, sensory_normal=True)
+    assert s["denervation_pattern"] == "multifocal"
+    assert s["denervation_segments"] == ["C8", "L4", "L5"]
 
 
 def test_l5_radiculopathy_with_normal_quadriceps_and_gastrocnemius():
@@ -442,7 +475,7 @@ def test_l5_radiculopathy_with_normal_quadriceps_and_gastrocnemius():
     rows += [muscle("lumbosacral_paraspinal", side="L", level="L5", fibs="1+"),
              muscle("vastus_lateralis", side="L"), muscle("medial_gastrocnemius", side="L")]
     f, s = run(rows, sensory_normal=True)
-    assert s["denervation_segments"] == ["L4", "L5", "S1"]
+    assert s["denervation_segments"] == ["L5"]  # TA (L4-L5) keeps the shared L5
     assert s["denervation_pattern"] == "single_root"
     assert s["emg_summary"] == (
         "Needle EMG shows active denervation in the L5 myotome (TA, gluteus medius, peroneus "

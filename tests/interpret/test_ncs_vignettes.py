@@ -519,3 +519,16 @@ def test_bilateral_carpal_tunnel_is_two_mononeuropathies():
     assert s["ncs_summary"] == ("Abnormal study. There is electrodiagnostic evidence of a left "
                                 "median neuropathy at the wrist, mild in severity, and a right "
                                 "median neuropathy at the wrist, moderate in severity.")
+
+
+def test_pure_sensory_polyneuropathy_reads_an_axonal():
+    rows = normal_rows()
+    for nerve, lat, amp, dist in (("median", 3.1, 35.0, 130.0), ("ulnar", 2.7, 25.0, 110.0),
+                                  ("sural", 3.5, 15.0, 140.0)):
+        rows = replace(rows, nerve, "sensory", "R", [nr(sen(nerve, "R", lat, amp, dist))])
+    f, s, n = run(rows + [nr(sen("radial", "R", 2.3, 30.0, 100.0))], NORMAL_F)
+    assert s["polyneuropathy"] == "axonal"
+    assert {k for k, r in n.items() if r["pattern"] == "absent"} == {
+        ("median", "sensory", "R"), ("ulnar", "sensory", "R"), ("radial", "sensory", "R"),
+        ("sural", "sensory", "R")}
+    assert "evidence of an axonal sensory polyneuropathy" in s["ncs_summary"]

@@ -122,86 +122,122 @@ def lesion_features(ds: Dataset) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
-def _attack_features(ds: Dataset) -> pl.DataFrame:
-    """patient_id -> sorted list of attacks.core_feature codes."""
+def _attack_flags(ds: Dataset, groups: dict[str, list[str]]) -> pl.DataFrame:
+    """patient_id -> one Boolean per group: some attack of the patient has a ``core_feature``
+    among the group's codes (patients without attacks are absent)."""
+    feature = pl.col("core_feature")
     return ds["attacks"].group_by("patient_id").agg(
-        pl.col("core_feature").drop_nulls().unique().sort().alias("attack_features")
+        [feature.is_in(codes).any().alias(name) for name, codes in groups.items()]
     )
 
 
-def classify_nmosd(ds: Dataset) -> pl.DataFrame:
-    """IPND 2015 category per patient.
+def _joined(items: list[tuple[pl.Expr, str]], separator: str = ", ") -> pl.Expr:
+    """The texts whose condition holds, in the given order, joined (empty string when none)."""
+    return pl.concat_str(
+        [pl.when(cond).then(pl.lit(text)) for cond, text in items], separator=separator, ignore_nulls=True
+    )
+
+
+def _listed(items: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """The texts whose condition holds, in the given order, as a List(String) (joined then split:
+    concat_list of when/then is ~30x slower)."""
+    joined = _joined(items, separator="\x1f")
+    return pl.when(joined == "").then(pl.lit([], pl.List(pl.String))).otherwise(joined.str.split("\x1f"))
+
+
+def _count(conds: list[pl.Expr]) -> pl.Expr:
+    return pl.sum_horizontal([c.cast(pl.Int64) for c in conds]) if conds else pl.lit(0, pl.Int64)
+
+
+def _code_or(col: str, default: str) -> pl.Expr:
+    """A code column with null/empty read as ``default``."""
+    return pl.when(pl.col(col).is_null() | (pl.col(col) == "")).then(pl.lit(default)).otherwise(pl.col(col))
+
+
+def _patient_base(ds: Dataset, columns: list[str], groups: dict[str, list[str]],
+                  features: pl.DataFrame | None) -> pl.DataFrame:
+    """Patients (in order) with the attack flags of ``groups`` (false without attacks) and the
+    lesion features."""
+    feats = features if features is not None else lesion_features(ds)
+    return (
+        ds.patients.select("patient_id", *columns)
+        .join(_attack_flags(ds, groups), on="patient_id", how="left", maintain_order="left")
+        .join(feats, on="patient_id", how="left", maintain_order="left")
+        .with_columns([pl.col(name).fill_null(False) for name in groups])
+    )
+
+
+def classify_nmosd(ds: Dataset, features: pl.DataFrame | None = None) -> pl.DataFrame:
+    """IPND 2015 category per patient (vectorized over patients).
 
     Columns: patient_id, nmosd_criteria, nmosd_cores (IPND core codes present), nmosd_cores_mri
-    (cores whose MRI requirement is met), nmosd_evidence (text).
+    (cores whose MRI requirement is met), nmosd_evidence (text). ``features``: the output of
+    :func:`lesion_features` when the caller already has it.
     """
     crit = load_criteria("ipnd2015")
     rules = crit["rules"]
     cores: dict[str, dict] = crit["cores"]
     mri_req: dict[str, dict] = crit["mri_requirements"]
-    feats = lesion_features(ds)
-    attacks = _attack_features(ds)
-    base = (
-        ds.patients.select("patient_id", "aqp4_igg", "alternative_dx_excluded")
-        .join(attacks, on="patient_id", how="left")
-        .join(feats, on="patient_id", how="left")
+    attack_cols = {f"_attack_{code}": core["attack_codes"] for code, core in cores.items()}
+    base = _patient_base(ds, ["aqp4_igg", "alternative_dx_excluded"], attack_cols, features)
+
+    found: dict[str, pl.Expr] = {}
+    with_mri: dict[str, pl.Expr] = {}
+    for code, core in cores.items():
+        has = pl.col(f"_attack_{code}")
+        if core.get("requires_lesion"):
+            has = has & pl.col(core["requires_lesion"])
+        found[code] = has
+        with_mri[code] = has & pl.any_horizontal([pl.col(t) for t in mri_req[code]["any_of"]]) \
+            if code in mri_req else has
+    missing_mri = {code: found[code] & ~with_mri[code] for code in cores}
+    n_found = _count(list(found.values()))
+    n_mri = _count(list(with_mri.values()))
+    key = pl.any_horizontal([with_mri[c] for c in cores if c in rules["key_cores"]] or [pl.lit(False)])
+    any_mri = pl.any_horizontal(list(with_mri.values()) or [pl.lit(False)])
+    found_txt = _joined([(found[c], c) for c in cores])
+    mri_txt = _joined([(with_mri[c], c) for c in cores])
+    missing_txt = _joined([(missing_mri[c], c) for c in cores])
+
+    aqp4 = _code_or("aqp4_igg", "unknown")
+    positive = aqp4.is_in(rules["aqp4_positive_codes"])
+    negative = aqp4.is_in(rules["aqp4_negative_codes"])
+    alt_ok = pl.col("alternative_dx_excluded").fill_null(True)
+    branch = (
+        pl.when(positive).then(pl.lit("aqp4_positive"))
+        .when(negative).then(pl.lit("aqp4_negative"))
+        .otherwise(pl.lit("aqp4_unknown"))
     )
-    rows = []
-    for r in base.iter_rows(named=True):
-        present = set(r["attack_features"] or [])
-        found = []
-        for code, core in cores.items():
-            if not present.intersection(core["attack_codes"]):
-                continue
-            need = core.get("requires_lesion")
-            if need and not r[need]:
-                continue
-            found.append(code)
-        with_mri = [
-            c for c in found if c not in mri_req or any(r[t] for t in mri_req[c]["any_of"])
-        ]
-        aqp4 = r["aqp4_igg"] or "unknown"
-        alt_ok = r["alternative_dx_excluded"] is not False
-        key = [c for c in with_mri if c in rules["key_cores"]]
-        if aqp4 in rules["aqp4_positive_codes"]:
-            branch = "aqp4_positive"
-            met = len(found) >= rules["aqp4_positive_min_cores"]
-            why = (
-                f"AQP4-IgG positive with {len(found)} core characteristic(s)"
-                + (f" ({', '.join(found)})" if found else "")
-            )
-        else:
-            branch = "aqp4_negative" if aqp4 in rules["aqp4_negative_codes"] else "aqp4_unknown"
-            label = "negative" if branch == "aqp4_negative" else f"{aqp4.replace('_', ' ')}"
-            met = len(with_mri) >= rules["seronegative_min_distinct_cores"] and bool(key)
-            missing_mri = [c for c in found if c not in with_mri]
-            why = f"AQP4-IgG {label}; {len(with_mri)} distinct core characteristic(s) meeting the MRI requirements"
-            why += f" ({', '.join(with_mri)})" if with_mri else ""
-            if missing_mri:
-                why += f"; MRI requirement not met for {', '.join(missing_mri)}"
-            if with_mri and not key:
-                why += "; none is optic neuritis, acute myelitis with LETM or area postrema syndrome"
-        if not alt_ok:
-            met = False
-            why += "; alternative diagnoses not excluded"
-        rows.append(
-            {
-                "patient_id": r["patient_id"],
-                "nmosd_criteria": branch if met else "not_met",
-                "nmosd_cores": sorted(found),
-                "nmosd_cores_mri": sorted(with_mri),
-                "nmosd_evidence": ("meets IPND 2015: " if met else "does not meet IPND 2015: ") + why,
-            }
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "patient_id": pl.String,
-            "nmosd_criteria": pl.String,
-            "nmosd_cores": pl.List(pl.String),
-            "nmosd_cores_mri": pl.List(pl.String),
-            "nmosd_evidence": pl.String,
-        },
+    met = (
+        pl.when(positive).then(n_found >= rules["aqp4_positive_min_cores"])
+        .otherwise((n_mri >= rules["seronegative_min_distinct_cores"]) & key)
+    ) & alt_ok
+    label = pl.when(negative).then(pl.lit("negative")).otherwise(aqp4.str.replace_all("_", " "))
+    why_positive = pl.concat_str(
+        pl.lit("AQP4-IgG positive with "), n_found.cast(pl.String), pl.lit(" core characteristic(s)"),
+        pl.when(n_found > 0).then(pl.concat_str(pl.lit(" ("), found_txt, pl.lit(")"))).otherwise(pl.lit("")),
+    )
+    why_other = pl.concat_str(
+        pl.lit("AQP4-IgG "), label, pl.lit("; "), n_mri.cast(pl.String),
+        pl.lit(" distinct core characteristic(s) meeting the MRI requirements"),
+        pl.when(any_mri).then(pl.concat_str(pl.lit(" ("), mri_txt, pl.lit(")"))).otherwise(pl.lit("")),
+        pl.when(missing_txt != "").then(pl.concat_str(pl.lit("; MRI requirement not met for "), missing_txt))
+        .otherwise(pl.lit("")),
+        pl.when(any_mri & ~key)
+        .then(pl.lit("; none is optic neuritis, acute myelitis with LETM or area postrema syndrome"))
+        .otherwise(pl.lit("")),
+    )
+    why = pl.concat_str(
+        pl.when(met).then(pl.lit("meets IPND 2015: ")).otherwise(pl.lit("does not meet IPND 2015: ")),
+        pl.when(positive).then(why_positive).otherwise(why_other),
+        pl.when(alt_ok).then(pl.lit("")).otherwise(pl.lit("; alternative diagnoses not excluded")),
+    )
+    return base.select(
+        pl.col("patient_id").cast(pl.String),
+        pl.when(met).then(branch).otherwise(pl.lit("not_met")).alias("nmosd_criteria"),
+        _listed([(found[c], c) for c in sorted(cores)]).alias("nmosd_cores"),
+        _listed([(with_mri[c], c) for c in sorted(cores)]).alias("nmosd_cores_mri"),
+        why.alias("nmosd_evidence"),
     )
 
 
@@ -210,85 +246,93 @@ def classify_nmosd(ds: Dataset) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
-def _mog_result(status: str | None, titer: int | None, rules: dict) -> str:
-    status = status or "not_tested"
-    if status not in rules["mog_positive_codes"]:
-        return "negative" if status == "negative" else "not_tested"
-    if titer is not None:
-        if titer >= rules["clear_positive_min_titer"]:
-            return "clear_positive"
-        if titer >= rules["low_positive_min_titer"]:
-            return "low_positive"
-        return "below_threshold"
-    return "low_positive" if status == "low_positive" else "positive_no_titre"
+def _mog_result(rules: dict) -> pl.Expr:
+    """MOG-IgG result category from ``mog_igg`` and ``mog_titer``."""
+    status = _code_or("mog_igg", "not_tested")
+    titer = pl.col("mog_titer")
+    return (
+        pl.when(~status.is_in(rules["mog_positive_codes"]))
+        .then(pl.when(status == "negative").then(pl.lit("negative")).otherwise(pl.lit("not_tested")))
+        .when(titer >= rules["clear_positive_min_titer"]).then(pl.lit("clear_positive"))
+        .when(titer >= rules["low_positive_min_titer"]).then(pl.lit("low_positive"))
+        .when(titer.is_not_null()).then(pl.lit("below_threshold"))
+        .when(status == "low_positive").then(pl.lit("low_positive"))
+        .otherwise(pl.lit("positive_no_titre"))
+    )
 
 
-def classify_mogad(ds: Dataset) -> pl.DataFrame:
-    """MOGAD 2023 per patient.
+def classify_mogad(ds: Dataset, features: pl.DataFrame | None = None) -> pl.DataFrame:
+    """MOGAD 2023 per patient (vectorized over patients).
 
     Columns: patient_id, mogad (bool), mog_result, mogad_supporting (feature ids),
     mogad_evidence (text). MOGAD is not assigned to AQP4-IgG positive patients (IPND applies;
-    a double positive result is a red flag instead).
+    a double positive result is a red flag instead). ``features``: the output of
+    :func:`lesion_features` when the caller already has it.
     """
     crit = load_criteria("mogad2023")
     rules = crit["rules"]
     core_events: dict[str, str] = crit["core_events"]
     supporting: list[dict] = crit["supporting_features"]
-    feats = lesion_features(ds)
-    attacks = _attack_features(ds)
-    base = (
-        ds.patients.select("patient_id", "aqp4_igg", "mog_igg", "mog_titer", "alternative_dx_excluded")
-        .join(attacks, on="patient_id", how="left")
-        .join(feats, on="patient_id", how="left")
+    base = _patient_base(ds, ["aqp4_igg", "mog_igg", "mog_titer", "alternative_dx_excluded"],
+                         {"_events": list(core_events)}, features)
+    base = base.with_columns(_mog_result(rules).alias("_result"))
+
+    result = pl.col("_result")
+    titer_txt = pl.col("mog_titer").cast(pl.String)
+    support = [(pl.col(f["test"]), f["id"]) for f in supporting]
+    n_support = _count([cond for cond, _ in support])
+    support_txt = _joined(support)
+    aqp4 = _code_or("aqp4_igg", "unknown")
+    alt_ok = pl.col("alternative_dx_excluded").fill_null(True)
+    seroneg = aqp4.is_in(rules["aqp4_seronegative_codes"])
+    events = pl.col("_events")
+    weak = result.is_in(["low_positive", "positive_no_titre"])
+    antibody_ok = (
+        pl.when(result == "clear_positive").then(pl.lit(True))
+        .when(weak).then(seroneg & (n_support >= rules["min_supporting_features"]))
+        .otherwise(pl.lit(False))
     )
-    rows = []
-    for r in base.iter_rows(named=True):
-        result = _mog_result(r["mog_igg"], r["mog_titer"], rules)
-        events = sorted(set(r["attack_features"] or []).intersection(core_events))
-        support = [f["id"] for f in supporting if r[f["test"]]]
-        aqp4 = r["aqp4_igg"] or "unknown"
-        alt_ok = r["alternative_dx_excluded"] is not False
-        seroneg = aqp4 in rules["aqp4_seronegative_codes"]
-        if result == "clear_positive":
-            antibody_ok, why = True, f"MOG-IgG clear positive (1:{r['mog_titer']})"
-        elif result in ("low_positive", "positive_no_titre"):
-            what = "low positive" if result == "low_positive" else "positive without a reported titre"
-            if r["mog_titer"] is not None:
-                what += f" (1:{r['mog_titer']})"
-            antibody_ok = seroneg and len(support) >= rules["min_supporting_features"]
-            why = f"MOG-IgG {what}"
-            why += "; AQP4-IgG negative" if seroneg else "; AQP4-IgG not negative"
-            why += f"; supporting features: {', '.join(support)}" if support else "; no supporting feature"
-        elif result == "below_threshold":
-            antibody_ok, why = False, f"MOG-IgG titre 1:{r['mog_titer']} below 1:{rules['low_positive_min_titer']}"
-        else:
-            antibody_ok, why = False, f"MOG-IgG {result.replace('_', ' ')}"
-        met = antibody_ok and bool(events) and alt_ok
-        if antibody_ok and not events:
-            why += "; no core demyelinating event"
-        if aqp4 in rules["aqp4_positive_codes"] and met:
-            met = False
-            why += "; AQP4-IgG positive (NMOSD by IPND 2015; double positive, retest)"
-        if not alt_ok:
-            why += "; better diagnosis not excluded"
-        rows.append(
-            {
-                "patient_id": r["patient_id"],
-                "mogad": met,
-                "mog_result": result,
-                "mogad_supporting": support,
-                "mogad_evidence": ("meets MOGAD 2023: " if met else "does not meet MOGAD 2023: ") + why,
-            }
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "patient_id": pl.String,
-            "mogad": pl.Boolean,
-            "mog_result": pl.String,
-            "mogad_supporting": pl.List(pl.String),
-            "mogad_evidence": pl.String,
-        },
+    what = pl.concat_str(
+        pl.when(result == "low_positive").then(pl.lit("low positive"))
+        .otherwise(pl.lit("positive without a reported titre")),
+        pl.when(pl.col("mog_titer").is_not_null())
+        .then(pl.concat_str(pl.lit(" (1:"), titer_txt, pl.lit(")"))).otherwise(pl.lit("")),
+    )
+    why_antibody = (
+        pl.when(result == "clear_positive")
+        .then(pl.concat_str(pl.lit("MOG-IgG clear positive (1:"), titer_txt, pl.lit(")")))
+        .when(weak).then(pl.concat_str(
+            pl.lit("MOG-IgG "), what,
+            pl.when(seroneg).then(pl.lit("; AQP4-IgG negative")).otherwise(pl.lit("; AQP4-IgG not negative")),
+            pl.when(n_support > 0).then(pl.concat_str(pl.lit("; supporting features: "), support_txt))
+            .otherwise(pl.lit("; no supporting feature")),
+        ))
+        .when(result == "below_threshold").then(pl.concat_str(
+            pl.lit("MOG-IgG titre 1:"), titer_txt, pl.lit(f" below 1:{rules['low_positive_min_titer']}")))
+        .otherwise(pl.concat_str(pl.lit("MOG-IgG "), result.str.replace_all("_", " ")))
+    )
+    base = base.with_columns(antibody_ok.alias("_antibody_ok"))
+    ok = pl.col("_antibody_ok")
+    met_before_aqp4 = ok & events & alt_ok
+    aqp4_positive = aqp4.is_in(rules["aqp4_positive_codes"])
+    met = met_before_aqp4 & ~aqp4_positive
+    why = pl.concat_str(
+        why_antibody,
+        pl.when(ok & ~events).then(pl.lit("; no core demyelinating event")).otherwise(pl.lit("")),
+        pl.when(aqp4_positive & met_before_aqp4)
+        .then(pl.lit("; AQP4-IgG positive (NMOSD by IPND 2015; double positive, retest)"))
+        .otherwise(pl.lit("")),
+        pl.when(alt_ok).then(pl.lit("")).otherwise(pl.lit("; better diagnosis not excluded")),
+    )
+    return base.select(
+        pl.col("patient_id").cast(pl.String),
+        met.alias("mogad"),
+        result.alias("mog_result"),
+        _listed(support).alias("mogad_supporting"),
+        pl.concat_str(
+            pl.when(met).then(pl.lit("meets MOGAD 2023: ")).otherwise(pl.lit("does not meet MOGAD 2023: ")),
+            why,
+        ).alias("mogad_evidence"),
     )
 
 
@@ -305,11 +349,13 @@ RED_FLAG_TESTS: dict[str, pl.Expr] = {
 }
 
 
-def red_flags(ds: Dataset) -> pl.DataFrame:
+def red_flags(ds: Dataset, features: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per patient and IPND/NEMOS red flag found: patient_id, flag, domain, text,
-    suggests, source. Red flags are warnings for the clinician; they never exclude."""
+    suggests, source. Red flags are warnings for the clinician; they never exclude.
+    ``features``: the output of :func:`lesion_features` when the caller already has it."""
     crit = load_criteria("ipnd2015")
-    base = ds.patients.join(lesion_features(ds), on="patient_id", how="left")
+    feats = features if features is not None else lesion_features(ds)
+    base = ds.patients.join(feats, on="patient_id", how="left")
     parts = []
     for flag in crit["red_flags"]:
         hit = base.filter(RED_FLAG_TESTS[flag["test"]].fill_null(False)).select("patient_id")

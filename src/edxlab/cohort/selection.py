@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from edxlab.cohort.criteria import classify_mogad, classify_nmosd, red_flags
+from edxlab.cohort.criteria import classify_mogad, classify_nmosd, lesion_features, red_flags
 from edxlab.errors import ConfigError
 from edxlab.model.dataset import Dataset
 
@@ -172,9 +172,10 @@ def _flag_columns(study_findings: pl.DataFrame | None) -> pl.DataFrame:
 
 def select_cohort(ds: Dataset, study_findings: pl.DataFrame | None, settings: CohortSettings) -> Selection:
     """Apply the eligibility steps; return patient_findings, the attrition table and red flags."""
-    nmosd = classify_nmosd(ds)
-    mogad = classify_mogad(ds)
-    flags = red_flags(ds)
+    features = lesion_features(ds)
+    nmosd = classify_nmosd(ds, features)
+    mogad = classify_mogad(ds, features)
+    flags = red_flags(ds, features)
     idx = index_studies(ds, settings)
     lmn = clinical_lmn_signs(ds)
     base = (

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from edxlab.interpret import localize, mri as mri_mod, signs as signs_mod
-from edxlab.interpret.emg_classify import classify
+from edxlab.interpret.emg_classify import observation_kinds
 from edxlab.interpret.emg_summary import emg_sentences
 from edxlab.model.dataset import Dataset
 from edxlab.reference.emg_criteria import load_emg_criteria
@@ -77,6 +77,22 @@ def _sensory_status(nerve_findings: pl.DataFrame | None) -> pl.DataFrame:
     )
 
 
+def _kind_chart(kinds: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
+    """The chart's output columns of each kind: plexus, main_roots, ``segments`` (a paraspinal
+    muscle's level, else the chart roots) and ``source``."""
+    chart_out = localize.chart().select(
+        "muscle", "plexus", "main_roots", "roots",
+        pl.concat_str(pl.lit(f"criteria emg_criteria.toml v{crit['version']}; innervation chart "),
+                      pl.col("chart_source")).alias("source"))
+    return kinds.join(chart_out, on="muscle", how="left", maintain_order="left").with_columns(
+        pl.when(pl.col("nerve") == localize.PARASPINAL_NERVE)
+        .then(pl.col("level").cast(pl.String).str.to_uppercase().str.split(","))
+        .otherwise(pl.col("roots")).alias("segments"),
+        pl.col("source").fill_null(
+            f"criteria emg_criteria.toml v{crit['version']}; muscle not in the innervation chart"),
+    ).drop("roots")
+
+
 def interpret_emg(
     ds: Dataset,
     lesions: pl.DataFrame | None = None,
@@ -94,9 +110,11 @@ def interpret_emg(
     lesions = lesions if lesions is not None else localize.empty_lesions()
     prepared = localize.prepared_lesions(lesions, crit)
 
-    rows, combos = classify(ds["emg"], crit)
-    # w: one slim row per muscle examined (the wide output is assembled once at the end)
-    w = localize.attach_chart(rows.with_row_index("row_id"))
+    # classification and chart look-ups once per distinct observation (kinds), then one gather
+    rows, kinds = observation_kinds(ds["emg"], crit)
+    kinds = _kind_chart(localize.attach_chart(kinds), crit).sort("kind_id")
+    # w: one row per muscle examined, with its kind's columns
+    w = rows.with_row_index("row_id").hstack(kinds.drop("kind_id").select(pl.all().gather(rows["kind_id"])))
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(
         localize.with_segments(w.select(
@@ -106,27 +124,22 @@ def interpret_emg(
         lesions, crit,
     )
     d = d.with_columns((~pl.col("explained_by_ncs")).alias("lmn"))
-    w = w.join(d.select("row_id", "explained_by_ncs", "explained_by", "explanation", "lmn"),
-               on="row_id", how="left", maintain_order="left")
     den = pl.col("denervation")
     unexpl = pl.col("lmn")
 
     sensory = _sensory_status(nerve_findings)
     has_poly = prepared.filter(pl.col("is_poly")).select("study_id").unique()
     plexus_sensory = sensory.join(has_poly, on="study_id", how="anti")
-    multi = d.group_by("study_id").agg(pl.col("nerve").n_unique().alias("_n")).filter(
-        pl.col("_n") >= int(crit["segments"]["min_nerves"])).select("study_id")
-    normal_main = localize.normal_main_roots(w, multi)
-    # columns and MRI concordance: every supported root; pattern and summary: refined by the
-    # normal neighbours (a C7 radiculopathy is one root although triceps and FCR share C6)
-    seg_all = localize.supported_segments(d, crit, den)
-    seg_lmn = localize.supported_segments(d, crit, unexpl)
-    ref_all = localize.supported_segments(d, crit, den, normal_main)
-    ref_lmn = localize.supported_segments(d, crit, unexpl, normal_main)
+    # segments: the myotomes of the denervated muscles that no nerve lesion explains (denervation
+    # a focal neuropathy or polyneuropathy explains is localized to its nerve, not to segments);
+    # they feed both segment columns, the summary, the pattern and MRI concordance. The roots
+    # shared by muscles of different nerves only decide whether a pattern is multifocal.
+    seg_lmn = localize.myotomes(d, crit, unexpl)
     patterns = localize.study_patterns(
-        d, ref_lmn, unexpl, plexus_sensory
+        d, seg_lmn, unexpl, plexus_sensory, localize.supported_segments(d, crit, unexpl)
     ).join(
-        localize.study_patterns(d, ref_all, den, plexus_sensory).rename(
+        localize.study_patterns(d, seg_lmn, den, plexus_sensory,
+                                localize.supported_segments(d, crit, den)).rename(
             {"pattern": "_pattern_all", "plexus_element": "_plex_all"}),
         on="study_id", how="full", coalesce=True,
     ).select(
@@ -147,12 +160,12 @@ def interpret_emg(
         pl.col("denervation_regions").fill_null(pl.lit([], dtype=_LIST)),
     )
 
-    all_lists = localize.segment_lists(seg_all, "denervation_segments")
-    lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments").join(
-        localize.segment_lists(localize.myotome_span(d, ref_lmn, unexpl), "lmn_myotomes").drop(
-            "lmn_myotomes"), on="study_id", how="left")
+    all_lists = localize.segment_lists(seg_lmn, "denervation_segments")
+    lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments").with_columns(
+        pl.col("lmn_segments_label").alias("lmn_myotomes_label"),
+        pl.col("lmn_segments_n").alias("lmn_myotomes_n"))
 
-    # MRI concordance: supported unexplained segments, else every root/level of the unexplained
+    # MRI concordance: the unexplained myotomes, else every root/level of the unexplained
     # muscles; cranial nuclei of unexplained bulbar muscles (XI: its cord segments C1-C5).
     from edxlab.reference import innervation
 
@@ -218,23 +231,14 @@ def interpret_emg(
     ).select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
              "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label")
 
-    chart_out = localize.chart().select(
-        "muscle", "plexus", "main_roots", "roots",
-        pl.concat_str(pl.lit(f"criteria emg_criteria.toml v{crit['version']}; innervation chart "),
-                      pl.col("chart_source")).alias("source"))
     muscle_findings = (
-        w.join(combos, on="combo_id", how="left", maintain_order="left")
-        .join(chart_out, on="muscle", how="left", maintain_order="left")
+        w.join(d.select("row_id", "explained_by_ncs", "explained_by", "explanation", "lmn"),
+               on="row_id", how="left", maintain_order="left")
         .join(studies.select("study_id", "patient_id"), on="study_id", how="left",
               maintain_order="left")
         .with_columns(
-            pl.when(pl.col("nerve") == localize.PARASPINAL_NERVE)
-            .then(pl.col("level").cast(pl.String).str.to_uppercase().str.split(","))
-            .otherwise(pl.col("roots")).alias("segments"),
             pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
                           ignore_nulls=True).alias("evidence"),
-            pl.col("source").fill_null(
-                f"criteria emg_criteria.toml v{crit['version']}; muscle not in the innervation chart"),
         )
         .select(MUSCLE_COLUMNS)
     )

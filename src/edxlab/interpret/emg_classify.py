@@ -52,33 +52,26 @@ FLAG_COLUMNS: tuple[str, ...] = (
 )
 
 
-def classify(emg: pl.DataFrame, crit: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Classify a canonical ``emg`` frame: ``(rows, combos)``.
+def observation_kinds(emg: pl.DataFrame, crit: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a canonical ``emg`` frame into ``(rows, kinds)``.
 
-    ``rows``: study_id, muscle (canonical), side, level, the observation columns, ``combo_id``
-    and the flags of ``FLAG_COLUMNS``. ``combos``: one row per distinct observation combination
-    (``combo_id``) with ``rules`` and ``emg_evidence`` (text), to be joined only where needed.
-    The classification depends only on ``KEY_COLUMNS``, so it is computed once per distinct
-    combination (a cohort has few) and joined back.
+    ``rows``: one row per emg row (study_id, side, ``kind_id``). ``kinds``: one row per distinct
+    (muscle code as written, level, ``KEY_COLUMNS``) combination (a cohort has few): ``kind_id``,
+    muscle (canonical, aliases resolved), level, the observation columns (as text), the flags of
+    ``FLAG_COLUMNS``, ``rules`` and ``emg_evidence``. Classification and chart look-ups depend only
+    on a kind, so they are computed once per kind and joined back by ``kind_id``.
     """
-    keys = list(KEY_COLUMNS)
-    # aliases are resolved once per distinct code, then joined back
-    codes = emg.select(pl.col("muscle").alias("_raw")).unique().with_columns(
-        pl.col("_raw").alias("muscle")).with_columns(canonical_muscle().alias("muscle"))
+    keys = ["_raw", "level", *KEY_COLUMNS]
     frame = emg.select("study_id", pl.col("muscle").alias("_raw"), "side", "level",
-                       *[pl.col(k).cast(pl.String) for k in keys])
-    frame = frame.join(codes, on="_raw", how="left", nulls_equal=True, maintain_order="left").select(
-        "study_id", "muscle", "side", "level", *keys)
-    combos = classify_observations(frame.select(keys).unique(), crit).with_row_index("combo_id")
-    rows = frame.join(combos.select("combo_id", *keys, *FLAG_COLUMNS), on=keys, how="left",
-                      nulls_equal=True, maintain_order="left")
-    return rows, combos.select("combo_id", "rules", "emg_evidence")
-
-
-def classify_muscles(emg: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
-    """:func:`classify` with the evidence joined back onto every row (convenience)."""
-    rows, combos = classify(emg, crit)
-    return rows.join(combos, on="combo_id", how="left", maintain_order="left")
+                       *[pl.col(k).cast(pl.String) for k in KEY_COLUMNS])
+    kinds = frame.select(keys).unique().with_row_index("kind_id")
+    rows = frame.join(kinds.select("kind_id", *keys), on=keys, how="left", nulls_equal=True,
+                      maintain_order="left").select("study_id", "side", "kind_id")
+    kinds = classify_observations(
+        kinds.with_columns(pl.col("_raw").alias("muscle")).with_columns(canonical_muscle().alias("muscle")),
+        crit,
+    ).drop("_raw")
+    return rows, kinds
 
 
 def classify_observations(emg: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:

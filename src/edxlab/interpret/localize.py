@@ -204,91 +204,27 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
     )
 
 
-def supported_segments(muscles: pl.DataFrame, crit: dict[str, Any], mask: pl.Expr,
-                       normal_main: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Segments supported by the muscles selected by ``mask`` (study_id, seg, seg_idx).
-
-    A paraspinal muscle supports its level; a root is supported when at least
-    ``[segments] min_nerves`` selected muscles innervated by different peripheral nerves share it.
-    With ``[segments] normal_neighbours_exclude`` and ``normal_main`` (study_id, side, seg: main
-    roots of muscles examined and normal), a root supported only through minor roots is dropped
-    when a normal muscle on the same side has it as a main root and fewer than ``min_nerves``
-    selected muscles of different nerves have it as a main root (a C7 radiculopathy: triceps and
-    FCR share C6, but a normal brachioradialis, main root C6, leaves C7 alone).
-    """
-    cfg = crit["segments"]
-    min_nerves = int(cfg["min_nerves"])
-    sel = muscles.filter(mask).select("study_id", "side", "nerve", "segments", "main_roots")
+def supported_segments(muscles: pl.DataFrame, crit: dict[str, Any], mask: pl.Expr) -> pl.DataFrame:
+    """Segments supported by the muscles selected by ``mask`` (study_id, seg, seg_idx): a
+    paraspinal muscle supports its level; a root is supported when at least
+    ``[segments] min_nerves`` selected muscles innervated by different peripheral nerves share it
+    (any of their roots). None at all means muscles of unrelated nerves and roots (multifocal)."""
+    min_nerves = int(crit["segments"]["min_nerves"])
+    sel = muscles.filter(mask).select("study_id", "nerve", "segments")
     exploded = sel.explode("segments").rename({"segments": "seg"}).filter(pl.col("seg").is_not_null())
     para = exploded.filter(pl.col("nerve") == PARASPINAL_NERVE).select("study_id", "seg")
-    limb = exploded.filter(pl.col("nerve") != PARASPINAL_NERVE)
     roots = (
-        limb.group_by("study_id", "seg")
+        exploded.filter(pl.col("nerve") != PARASPINAL_NERVE)
+        .group_by("study_id", "seg")
         .agg(pl.col("nerve").n_unique().alias("n"))
         .filter(pl.col("n") >= min_nerves)
         .select("study_id", "seg")
     )
-    if normal_main is not None and cfg["normal_neighbours_exclude"] and roots.height:
-        main = (
-            sel.filter(pl.col("nerve") != PARASPINAL_NERVE)
-            .select("study_id", "nerve", pl.col("main_roots").alias("seg")).explode("seg")
-            .group_by("study_id", "seg").agg(pl.col("nerve").n_unique().alias("_n_main"))
-        )
-        sides = limb.select("study_id", "side", "seg").unique()
-        contradicted = (
-            roots.join(main, on=["study_id", "seg"], how="left")
-            .filter(pl.col("_n_main").fill_null(0) < min_nerves)
-            .join(sides, on=["study_id", "seg"])
-            .join(normal_main, on=["study_id", "side", "seg"], how="semi")
-            .select("study_id", "seg").unique()
-        )
-        roots = roots.join(contradicted, on=["study_id", "seg"], how="anti")
     return (
         pl.concat([para, roots]).unique()
         .with_columns(pl.col("seg").replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64)
                       .alias("seg_idx"))
     )
-
-
-def normal_main_roots(muscles: pl.DataFrame, studies: pl.DataFrame) -> pl.DataFrame:
-    """study_id, side, seg: main roots of the limb muscles examined and normal, in ``studies``."""
-    normal = muscles.select("study_id", "side", "muscle", "finding", "nerve").filter(
-        (pl.col("finding") == "normal") & (pl.col("nerve") != PARASPINAL_NERVE)
-    ).join(studies, on="study_id", how="semi")
-    ch = chart().select("muscle", pl.col("main_roots").alias("seg"))
-    return normal.join(ch, on="muscle").explode("seg").drop_nulls("seg").select(
-        "study_id", "side", "seg").unique()
-
-
-def myotome_span(muscles: pl.DataFrame, seg: pl.DataFrame, mask: pl.Expr) -> pl.DataFrame:
-    """Myotomes to name in the summary (study_id, seg, seg_idx): the supported segments ``seg``
-    plus, for each selected limb muscle with no root among them, its root nearest to the
-    supported range (TA with S1 supported -> L5). Studies without supported segments are absent.
-    """
-    rng = seg.group_by("study_id").agg(pl.col("seg_idx").min().alias("_lo"),
-                                       pl.col("seg_idx").max().alias("_hi"))
-    cand = (
-        muscles.filter(mask & (pl.col("nerve") != PARASPINAL_NERVE))
-        .select("study_id", "row_id", pl.col("segments").alias("seg"))
-        .explode("seg").drop_nulls("seg")
-        .with_columns(pl.col("seg").replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64)
-                      .alias("seg_idx"))
-        .join(rng, on="study_id", how="inner")
-    )
-    covered = cand.filter(pl.col("seg_idx").is_between(pl.col("_lo"), pl.col("_hi"))).join(
-        seg.select("study_id", "seg"), on=["study_id", "seg"], how="semi").select("row_id").unique()
-    dist = (
-        pl.when(pl.col("seg_idx") < pl.col("_lo")).then(pl.col("_lo") - pl.col("seg_idx"))
-        .otherwise(pl.col("seg_idx") - pl.col("_hi"))
-    )
-    nearest = (
-        cand.join(covered, on="row_id", how="anti")
-        .with_columns(dist.alias("_d"))
-        .sort("row_id", "_d", "seg_idx")
-        .group_by("row_id", maintain_order=True).first()
-        .select("study_id", "seg", "seg_idx")
-    )
-    return pl.concat([seg.select("study_id", "seg", "seg_idx"), nearest]).unique()
 
 
 def segment_lists(seg: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -316,6 +252,7 @@ def segment_lists(seg: pl.DataFrame, name: str) -> pl.DataFrame:
 
 def study_patterns(
     muscles: pl.DataFrame, seg: pl.DataFrame, mask: pl.Expr, sensory_abnormal: pl.DataFrame | None,
+    supported: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Distribution pattern of the muscles selected by ``mask`` per study (``pattern``, and
     ``plexus_element`` when the pattern is ``plexus``).
@@ -325,10 +262,12 @@ def study_patterns(
     ``multiple_nerves``; several nerves sharing one plexus element, no paraspinal denervation and
     an abnormal sensory response in that limb (``sensory_abnormal``: study_id,
     sensory_abnormal_arm, sensory_abnormal_leg; give none for studies with a polyneuropathy)
-    -> ``plexus``; one supported segment shared by every
-    limb muscle -> ``single_root``; no supported segment at all (muscles of different nerves
-    and roots, e.g. FDI and TA) -> ``multifocal``; otherwise ``multisegmental``.
+    -> ``plexus``; one myotome (``seg``, see :func:`myotomes`) among the roots of every limb
+    muscle -> ``single_root``; no ``supported`` segment at all (muscles of different nerves and
+    roots, e.g. FDI and TA; ``supported`` defaults to ``seg``) -> ``multifocal``; otherwise
+    ``multisegmental``.
     """
+    supported = seg if supported is None else supported
     para = pl.col("nerve") == PARASPINAL_NERVE
     sel = muscles.filter(mask).with_columns(para.fill_null(False).alias("_para"))
     per = sel.group_by("study_id").agg(
@@ -354,9 +293,11 @@ def study_patterns(
         .group_by("study_id")
         .agg(pl.col("segments").list.contains(pl.col("_seg1")).all().alias("_shared"))
     )
+    nsup = supported.group_by("study_id").agg(pl.len().alias("_nsup"))
     per = (
         per.join(plex, on="study_id", how="left")
         .join(nseg.select("study_id", "_nseg"), on="study_id", how="left")
+        .join(nsup, on="study_id", how="left")
         .join(shared, on="study_id", how="left")
     )
     plex_limb = pl.when(pl.col("plexus_element").is_in(LEG_PLEXUS)).then(pl.lit("leg")).otherwise(pl.lit("arm"))
@@ -376,10 +317,62 @@ def study_patterns(
         .when(~pl.col("_any_para") & pl.col("plexus_element").is_not_null()
               & pl.col("sensory_abnormal").fill_null(False)).then(pl.lit("plexus"))
         .when((pl.col("_nseg") == 1) & pl.col("_shared").fill_null(True)).then(pl.lit("single_root"))
-        .when(pl.col("_nseg").fill_null(0) == 0).then(pl.lit("multifocal"))
+        .when(pl.col("_nsup").fill_null(0) == 0).then(pl.lit("multifocal"))
         .otherwise(pl.lit("multisegmental"))
     )
     return per.select(
         "study_id", pattern.alias("pattern"),
         pl.when(pattern == "plexus").then(pl.col("plexus_element")).alias("plexus_element"),
     )
+
+
+def myotomes(muscles: pl.DataFrame, crit: dict[str, Any], mask: pl.Expr) -> pl.DataFrame:
+    """The myotomes with denervation among the muscles selected by ``mask`` (study_id, seg,
+    seg_idx): what ``denervation_segments``/``lmn_segments`` list and the summary names.
+
+    A denervated paraspinal muscle gives its level. Limb and cranial-nerve muscles give their
+    main roots (innervation chart), and only in a study whose selected muscles belong to at least
+    ``[segments] min_nerves`` different nerves (the paraspinal dorsal rami count as one): the
+    muscles of a single nerve localize to that nerve, not to roots. A muscle with several main
+    roots (TA L4-L5, biceps C5-C6) keeps those another selected nerve (or a paraspinal level) also
+    has as a main root; when none is shared, those adjacent to another nerve's main root; else all.
+    So a C7 radiculopathy (triceps, FCR, EDC) is C7, an L5 radiculopathy L5, and TA with
+    gastrocnemius and an S1 paraspinal L5-S1 (edx_reference.md 2.11 and 4).
+    """
+    min_nerves = int(crit["segments"]["min_nerves"])
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    para = pl.col("nerve") == PARASPINAL_NERVE
+    sel = muscles.filter(mask).select(
+        "study_id", "row_id", "nerve",
+        pl.when(para).then(pl.col("segments")).otherwise(pl.col("main_roots").fill_null(empty))
+        .alias("seg"),
+        para.fill_null(False).alias("_para"),
+    )
+    multi = (sel.group_by("study_id").agg(pl.col("nerve").n_unique().alias("_n"))
+             .filter(pl.col("_n") >= min_nerves).select("study_id"))
+    cand = (
+        sel.explode("seg").drop_nulls("seg")
+        .filter(pl.col("_para") | pl.col("study_id").is_in(multi["study_id"].implode()))
+        .with_columns(pl.col("seg").replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64)
+                      .alias("seg_idx"))
+    )
+    nerves_at = cand.group_by("study_id", "seg_idx").agg(pl.col("nerve").unique().alias("_nerves"))
+    shifted = pl.concat([nerves_at.with_columns(pl.col("seg_idx") + d) for d in (-1, 1)])
+    near = shifted.explode("_nerves").rename({"_nerves": "_other"}).unique()
+    marked = (
+        cand.join(nerves_at, on=["study_id", "seg_idx"], how="left")
+        .with_columns((pl.col("_nerves").list.len() >= 2).alias("_shared"))
+        .join(near, on=["study_id", "seg_idx"], how="left")
+        .group_by("study_id", "row_id", "seg", "seg_idx", "_shared", maintain_order=True)
+        .agg((pl.col("_other").is_not_null() & (pl.col("_other") != pl.col("nerve"))).any()
+             .alias("_adjacent"))
+        .with_columns(
+            pl.col("_shared").any().over("row_id").alias("_row_shared"),
+            pl.col("_adjacent").any().over("row_id").alias("_row_adjacent"))
+    )
+    keep = (
+        pl.when(pl.col("_row_shared")).then(pl.col("_shared"))
+        .when(pl.col("_row_adjacent")).then(pl.col("_adjacent"))
+        .otherwise(pl.lit(True))
+    )
+    return marked.filter(keep).select("study_id", "seg", "seg_idx").unique()

@@ -104,7 +104,8 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
             sev]),
         order=pl.lit(0),
     ) if "pn_type" in les.columns else mono.clear()
-    return pl.concat([pn, mono, mm, cran], how="vertical_relaxed")
+    return pl.concat([pn, mono, mm, cran], how="vertical_relaxed").with_columns(
+        pl.col("phrase").str.replace(r"^a ([aeiou])", "an $1"))  # "an axonal sensory ..."
 
 
 def summaries(studies: pl.DataFrame, lesions: pl.DataFrame, extras: pl.DataFrame) -> pl.DataFrame:

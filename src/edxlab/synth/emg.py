@@ -224,6 +224,7 @@ def needle_emg(lat: Latent, prot: Protocol, rng: np.random.Generator) -> tuple[p
             "chronic": chronic,
             "explained": explained_by,
             "segments": roots,
+            "main": main,
         }
     )
     return emg, truth

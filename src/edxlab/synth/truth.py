@@ -48,27 +48,33 @@ def _split(col: str) -> pl.Expr:
 SEGMENT_MIN_NERVES = 2
 
 
-def supported_segments(den: pl.DataFrame, name: str) -> pl.DataFrame:
-    """Per study, the bit mask of segments the denervated muscles support (edx_reference.md
-    2.11 and 4): a paraspinal muscle supports its level; a root is supported when at least two
-    denervated muscles innervated by different peripheral nerves share it."""
-    para = den.filter(pl.col("paraspinal")).group_by("study").agg(pl.col("segments").bitwise_or().alias("_p"))
-    limb = den.filter(~pl.col("paraspinal"))
-    counts = limb.group_by("study").agg(
-        [pl.col("nerve").filter((pl.col("segments") & (1 << i)) != 0).n_unique().alias(f"_n{i}")
-         for i in range(len(SEGMENTS))]
+def myotome_mask(den: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Per study, the bit mask of the myotomes the denervated muscles ``den`` show (spec
+    ``denervation_segments``, edx_reference.md 2.11 and 4): a paraspinal muscle gives its level;
+    other muscles give their main roots when the muscles belong to at least two nerves; a muscle
+    with several main roots keeps those another nerve also has as a main root, else those next
+    to another nerve's main root, else all."""
+    n_bits = len(SEGMENTS)
+    d = den.filter(pl.col("paraspinal")
+                   | (pl.col("nerve").n_unique().over("study") >= SEGMENT_MIN_NERVES))
+    bit = [(pl.col("main") & (1 << i)) != 0 for i in range(n_bits)]
+    per = d.group_by("study").agg(
+        *[pl.col("nerve").filter(bit[i]).n_unique().alias(f"_n{i}") for i in range(n_bits)],
+        *[pl.col("nerve").filter(bit[i]).first().alias(f"_f{i}") for i in range(n_bits)],
     )
-    roots = counts.select(
-        "study",
-        pl.sum_horizontal(
-            [pl.when(pl.col(f"_n{i}") >= SEGMENT_MIN_NERVES).then(pl.lit(1 << i, pl.Int64)).otherwise(0)
-             for i in range(len(SEGMENTS))]
-        ).alias("_r"),
-    )
-    return (
-        para.join(roots, on="study", how="full", coalesce=True)
-        .select("study", (pl.col("_p").fill_null(0) | pl.col("_r").fill_null(0)).alias(name))
-    )
+    d = d.join(per, on="study")
+    zero = pl.lit(0, pl.Int64)
+    shared = pl.sum_horizontal(
+        [pl.when(pl.col(f"_n{i}") >= 2).then(pl.lit(1 << i, pl.Int64)).otherwise(zero)
+         for i in range(n_bits)])
+    other = pl.sum_horizontal(
+        [pl.when((pl.col(f"_n{i}") >= 2) | ((pl.col(f"_n{i}") == 1) & (pl.col(f"_f{i}") != pl.col("nerve"))))
+         .then(pl.lit(1 << i, pl.Int64)).otherwise(zero) for i in range(n_bits)])
+    main = pl.col("main").cast(pl.Int64)
+    adjacent = main & ((other * 2) | (other // 2))
+    keep = (pl.when((main & shared) != 0).then(main & shared)
+            .when(adjacent != 0).then(adjacent).otherwise(main))
+    return d.group_by("study").agg(keep.bitwise_or().alias(name))
 
 
 def study_truth(lat: Latent, muscle_truth: pl.DataFrame, has_mri: np.ndarray) -> pl.DataFrame:
@@ -99,16 +105,17 @@ def study_truth(lat: Latent, muscle_truth: pl.DataFrame, has_mri: np.ndarray) ->
             regions=pl.col("region").unique().sort().str.join(";"),
             all_explained=pl.col("explained").all(),
         )
-        .join(supported_segments(den, "seg"), on="study", how="left")
-        .join(supported_segments(den.filter(~pl.col("explained")), "unexplained_seg"), on="study", how="left")
+        # denervation a nerve lesion explains is localized to that nerve, not to segments
+        .join(myotome_mask(den.filter(~pl.col("explained")), "seg"), on="study", how="left")
+        .join(myotome_mask(den.filter(~pl.col("explained")), "unexplained_seg"), on="study", how="left")
         .join(
             den.filter(~pl.col("explained")).group_by("study").agg(
                 pl.col("segments").bitwise_or().alias("unexplained_roots"),
                 pl.col("xii").any().alias("unexplained_xii")),
             on="study", how="left",
         )
-        # MRI concordance looks at the supported unexplained segments, else (a single nerve's
-        # muscles) at every root of the unexplained muscles
+        # MRI concordance looks at the unexplained myotomes, else (a single nerve's muscles) at
+        # every root of the unexplained muscles
         .with_columns(
             unexplained_seg=pl.when(pl.col("unexplained_seg").fill_null(0) != 0)
             .then(pl.col("unexplained_seg")).otherwise(pl.col("unexplained_roots"))
