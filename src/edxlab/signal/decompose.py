@@ -4,21 +4,32 @@ The method follows the published outline of EMGlab (McGill et al., J Neurosci Me
 re-implemented from its description, vectorized with numpy/scipy:
 
 1. zero-phase detection filter; robust noise-floor threshold (sorted running RMS);
-2. detection of spike peaks (local maxima of abs(y) above threshold, one per spike width);
+2. detection of spike peaks (local maxima of abs(y) above threshold; first pass: one candidate
+   per MUAP, the largest peak within a spike half-window);
 3. sub-sample alignment of each spike on its peak (parabolic interpolation) and extraction of a
    short window around it;
 4. clustering: repeatedly the spike with most neighbours (distance below the noise-derived
    limit) is a prototype, the median of its neighbours a template, and the spikes that match the
    template form a unit; units firing too seldom are dropped;
-5. every detected spike is classified against all templates with a small alignment search;
+5. refinement on every spike classified once: a train with many intervals too short for one
+   motor unit is split (2-means seeded by the members of those intervals); units whose wide
+   templates match after a shift of up to 2 ms and whose merged train keeps the refractory
+   constraint are one unit seen twice and are merged; templates that do not reach the threshold,
+   do not stand out of the noise, or are recurring superpositions of two other units (explained by
+   them, their discharges filling both trains' gaps) are dropped;
+6. every detected spike is classified against all templates with a small alignment search;
    two discharges of one unit closer than the refractory interval cannot both be right: the
    worse match is released;
-6. superpositions: accepted discharges are subtracted from the signal and the residual is
-   searched again for peaks that match a template (peel-off), for a few passes.
+7. superpositions: accepted discharges are subtracted from the signal and the residual is
+   searched again for peaks that match a template (peel-off), for a few passes, then pairs of
+   templates are fitted to what is left;
+8. a unit whose discharges are mostly locked to larger units' discharges (a residual or late
+   component of those MUAPs) or whose discharges do not reproduce its template is dropped.
 
 Distances are compared with limits derived from the background noise energy (windows of the
 signal far from any supra-threshold sample), as EMGlab does, with an allowance proportional to
-the template energy for discharge-to-discharge variability. No constant depends on the file.
+the template energy for discharge-to-discharge variability. No constant depends on the file;
+every constant, with its source, lives in ``reference/qemg/decomposition.toml``.
 """
 
 from __future__ import annotations
@@ -31,69 +42,67 @@ from scipy.signal import find_peaks
 
 from edxlab.signal.filters import detection_filter, robust_threshold
 
+def _constants() -> dict:
+    """The decomposition constants, each with its source, from reference/qemg/decomposition.toml."""
+    import tomllib
+    from importlib import resources
+
+    with (resources.files("edxlab.reference") / "qemg" / "decomposition.toml").open("rb") as f:
+        return {k: v["value"] for k, v in tomllib.load(f).items()}
+
+
+_C = _constants()
+THRESHOLD_FACTOR = float(_C["threshold_factor"])
 #: half-width (s) of the spike window used for clustering and matching
-SPIKE_HALF_S = 0.0012
+SPIKE_HALF_S = _C["spike_half_s"]
 #: half-width (s) of the template used to subtract discharges (peel-off)
-TEMPLATE_HALF_S = 0.004
+TEMPLATE_HALF_S = _C["template_half_s"]
 #: minimal separation (s) between two detected spike peaks (residual passes)
-MIN_SPACING_S = 0.0005
-#: first pass: one candidate per MUAP main spike (its phases span ~2-3 ms; Pattichis 1995)
-EVENT_SPACING_S = 0.0012
+MIN_SPACING_S = _C["min_spacing_s"]
+#: first pass: one candidate per MUAP main spike
+EVENT_SPACING_S = _C["event_spacing_s"]
 #: refractory interval (s): one motor unit cannot discharge twice within it
-REFRACTORY_S = 0.015
+REFRACTORY_S = _C["refractory_s"]
 #: relative allowance for discharge-to-discharge shape variability (fraction of template RMS)
-SHAPE_TOLERANCE = 0.15
+SHAPE_TOLERANCE = _C["shape_tolerance"]
 #: single-template peel-off passes before the superposition pass
-N_PASSES = 3
+N_PASSES = int(_C["n_passes"])
 #: a unit must have at least this many discharges and fire on average >= MIN_RATE_HZ
-MIN_DISCHARGES = 5
-MIN_RATE_HZ = 1.0
+MIN_DISCHARGES = int(_C["min_discharges"])
+MIN_RATE_HZ = _C["min_rate_hz"]
 #: spikes used to find the clusters (the rest are classified by template matching)
-MAX_CLUSTER_SPIKES = 2500
+MAX_CLUSTER_SPIKES = int(_C["max_cluster_spikes"])
 #: alignment search (s) when matching a spike against a template or merging templates
-ALIGN_SEARCH_S = 0.001
+ALIGN_SEARCH_S = _C["align_search_s"]
 #: range (s) over which two overlapping discharges are resolved as a superposition
-SUPERPOSITION_S = 0.002
+SUPERPOSITION_S = _C["superposition_s"]
 #: single-template fits tried as the first of two superimposed discharges
-PAIR_CANDIDATES = 4
+PAIR_CANDIDATES = int(_C["pair_candidates"])
 #: width (s) of the moving average of abs(y) whose maximum aligns a spike
-ENVELOPE_S = 0.0004
-#: two detections of one unit closer than this are one discharge (a MUAP's main spike, ~1 ms)
-SAME_DISCHARGE_S = 0.001
+ENVELOPE_S = _C["envelope_s"]
+#: two detections of one unit closer than this are one discharge
+SAME_DISCHARGE_S = _C["same_discharge_s"]
 #: half-width (s) of the window compared when splitting or merging units
-SPLIT_HALF_S = 0.002
+SPLIT_HALF_S = _C["split_half_s"]
 #: shift range (s) over which two units' templates are compared before merging them
-MERGE_SEARCH_S = 0.002
-#: merge two units when their merged train has at most this fraction of the refractory
-#: violations expected from two independent trains (and of their discharges)
-MERGE_VIOLATION_FRACTION = 0.25
-#: split a train only with at least this many refractory violations ...
-SPLIT_MIN_VIOLATIONS = 3
-#: ... when the split leaves at most this fraction of them ...
-SPLIT_KEEP_FRACTION = 0.5
-#: a unit with more than LOCKED_FRACTION of its discharges within LOCKED_S of a larger unit's
-#: discharges is a satellite of that unit (chance coincidence at 10 Hz: 2 x 3 ms x 10 Hz = 6%)
-LOCKED_S = 0.003
-LOCKED_FRACTION = 0.5
-#: below this many expected chance coincidences the firing pattern cannot tell two units from
-#: one: duplicates are then merged on their shape alone
-MERGE_MIN_EVIDENCE = 3.0
-#: a template explained by two others is a recurring superposition when its discharges fill the
-#: gaps of both trains: at most this fraction of them create a too-short interval
-GAP_FILL_FRACTION = 0.2
-#: ... recursively, at most this deep
-SPLIT_DEPTH = 3
-#: an interval under this fraction of a train's median interval is too short for one motor unit
-#: (steady firing: ISI coefficient of variation ~0.1-0.3, De Luca et al. 1982; Nishizono 1989)
-SHORT_ISI_FRACTION = 0.5
-#: a train is examined for a split when at least this fraction of its intervals are too short
-SPLIT_MIN_SHORT_FRACTION = 0.1
-#: intervals longer than this many refractory periods are pauses, not firing intervals
-MAX_ISI_S_TRAIN = 0.5 / 0.015
-
-
-import os
-_DEBUG = bool(os.environ.get("EDX_DEBUG"))
+MERGE_SEARCH_S = _C["merge_search_s"]
+#: merging two units of one shape: refractory violations allowed, as a fraction of chance
+MERGE_VIOLATION_FRACTION = _C["merge_violation_fraction"]
+MERGE_MIN_EVIDENCE = _C["merge_min_evidence"]
+#: splitting a train holding two units
+SPLIT_MIN_VIOLATIONS = int(_C["split_min_violations"])
+SPLIT_MIN_SHORT_FRACTION = _C["split_min_short_fraction"]
+SPLIT_KEEP_FRACTION = _C["split_keep_fraction"]
+SPLIT_DEPTH = int(_C["split_depth"])
+#: an interval under this fraction of a train's median is too short for one motor unit
+SHORT_ISI_FRACTION = _C["short_isi_fraction"]
+#: intervals longer than this (s) are pauses
+MAX_ISI_S = _C["max_isi_s"]
+#: recurring superpositions: discharges that fill the gaps of both component trains
+GAP_FILL_FRACTION = _C["gap_fill_fraction"]
+#: satellites: discharges locked within LOCKED_S to larger units' discharges
+LOCKED_S = _C["locked_s"]
+LOCKED_FRACTION = _C["locked_fraction"]
 
 
 @dataclass
@@ -383,11 +392,6 @@ def _merge_duplicates(y, p, lab, dist, half, search, limit, fs):
         e = (Tw * Tw).sum(1)
         lim = limit + SHAPE_TOLERANCE**2 * np.minimum(e[:, None], e[None, :])
         np.fill_diagonal(D, np.inf)
-        if _DEBUG:
-            r = D / lim
-            for i in range(len(units)):
-                j = int(np.argmin(r[i]))
-                print("merge? ", units[i], units[j], round(float(r[i, j]), 2), S[i, j], np.ptp(Tw[i]).round(), np.ptp(Tw[j]).round(), (lab == units[i]).sum(), (lab == units[j]).sum())
         cand = np.argwhere(D < lim)
         cand = cand[cand[:, 0] < cand[:, 1]]
         if len(cand) == 0:
@@ -401,8 +405,6 @@ def _merge_duplicates(y, p, lab, dist, half, search, limit, fs):
             expected = 2.0 * refr * len(ti) * len(tj) / T
             viol = _violations(np.concatenate((ti, tj)), refr, same) - _violations(ti, refr, same) \
                 - _violations(tj, refr, same)
-            if _DEBUG:
-                print("   pair", units[i], units[j], "viol", viol, "expected", round(expected, 1))
             if viol <= MERGE_VIOLATION_FRACTION * expected or (expected < MERGE_MIN_EVIDENCE and viol <= 1):
                 mj = lab == units[j]
                 p = p.copy()
@@ -428,7 +430,7 @@ def _short_intervals(t: np.ndarray, refractory: float, same: float) -> np.ndarra
     refractory interval, or below SHORT_ISI_FRACTION of the train's median interval (a motor unit
     fires regularly, ISI CV ~0.1-0.3, so its intervals are rarely under half the median)."""
     d = np.diff(t)
-    d_ok = d[(d > same) & (d <= MAX_ISI_S_TRAIN * refractory / REFRACTORY_S)]
+    d_ok = d[(d > same) & (d <= MAX_ISI_S / REFRACTORY_S * refractory)]
     lim = refractory
     if len(d_ok) >= 4:
         lim = max(lim, SHORT_ISI_FRACTION * float(np.median(d_ok)))
@@ -483,8 +485,6 @@ def _split_merged(y, p, lab, dist, half, limit, min_n, fs):
         if min(n0, n1) < min_n:
             continue
         after = len(_short_intervals(pt[g == 0], refr, same)) + len(_short_intervals(pt[g == 1], refr, same))
-        if _DEBUG:
-            print("split?", u, len(m), len(bad), n0, n1, round(float(((c[0] - c[1]) ** 2).sum() / limit), 2), after)
         if ((c[0] - c[1]) ** 2).sum() < limit or after > SPLIT_KEEP_FRACTION * len(bad):
             continue
         out_lab[o[g == 1]] = next_id
@@ -526,13 +526,8 @@ def _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr=0.0):
         return T
     sh = max(half, int(round(SPLIT_HALF_S * fs)))
     wide_limit = match_limit * (2 * sh + 1) / L
-    if _DEBUG:
-        for u in np.unique(lab):
-            print("refine unit", u, (lab == u).sum(), "template ptp", round(float(np.ptp(T[u]))))
-    if not os.environ.get("EDX_NOSPLIT"):
-        lab = _split_merged(y, p, lab, dist, sh, wide_limit, min_n, fs)
-    if not os.environ.get("EDX_NOMERGE"):
-        p, lab, dist = _merge_duplicates(y, p, lab, dist, sh, int(round(MERGE_SEARCH_S * fs)), wide_limit, fs)
+    lab = _split_merged(y, p, lab, dist, sh, wide_limit, min_n, fs)
+    p, lab, dist = _merge_duplicates(y, p, lab, dist, sh, int(round(MERGE_SEARCH_S * fs)), wide_limit, fs)
     units, counts = np.unique(lab, return_counts=True)
     units = units[counts >= min_n]
     if len(units) == 0:
@@ -559,8 +554,6 @@ def _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr=0.0):
                 continue
             sig = np.concatenate((np.zeros(pad), Tw[k], np.zeros(pad)))
             pp, uu, dd = _resolve_pairs(sig, np.array([pad + thalf], float), others, wlim, fs, tol=0.0)
-            if _DEBUG:
-                print("superposition?", k, round(float(e[k])), uu, pp - pad - thalf, "energies", [round(float(e[i])) for i in uu])
             if len(uu) == 2 and all(_fills_gaps(p[lab == units[c]], p[lab == units[k]] + (o - pad - thalf), fs)
                                     for c, o in zip(uu, pp)):
                 ok[k] = False
@@ -569,7 +562,7 @@ def _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr=0.0):
 
 def decompose(
     x: np.ndarray, fs: float, y: np.ndarray | None = None, min_discharges: int | None = None,
-    threshold_factor: float = 4.0,
+    threshold_factor: float = THRESHOLD_FACTOR,
 ) -> Decomposition:
     """Decompose a voluntary needle EMG signal (microvolts) into motor unit trains."""
     if y is None:
@@ -609,8 +602,7 @@ def decompose(
         dec.unassigned_s = pos / fs
         return dec
     T = np.array(templates)
-    if not os.environ.get("EDX_NOREFINE"):
-        T = _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr)
+    T = _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr)
 
     resid = y.copy()
     disc_pos: list[np.ndarray] = []
@@ -670,10 +662,6 @@ def decompose(
     allp = np.concatenate(disc_pos) if disc_pos else np.zeros(0)
     allu = np.concatenate(disc_unit) if disc_unit else np.zeros(0, np.int64)
     alld = np.concatenate(disc_dist) if disc_dist else np.zeros(0)
-    if len(allp) and os.environ.get("EDX_FINALMERGE"):
-        sh = max(half, int(round(SPLIT_HALF_S * fs)))
-        allp, allu, alld = _merge_duplicates(y, allp, allu, alld, sh, int(round(MERGE_SEARCH_S * fs)),
-                                             match_limit * (2 * sh + 1) / L, fs)
     units = []
     W = _windows(y, allp, thalf) if len(allp) else np.zeros((0, 2 * thalf + 1))
     for u in range(len(T)):
@@ -687,15 +675,12 @@ def decompose(
         # the unit's discharges must reproduce its template (not residual leftovers that matched
         # a small template while the signal there is another unit's MUAP)
         tn = np.median(_windows(y, p, half), axis=0)
-        if _DEBUG:
-            print("final unit", u, len(p), "ptp tn", round(float(np.ptp(tn))), "ptp T", round(float(np.ptp(T[u]))), "d/lim", round(float(((tn - T[u]) ** 2).sum() / (match_limit + SHAPE_TOLERANCE**2 * max((tn * tn).sum(), (T[u] * T[u]).sum()))), 2))
-        if not os.environ.get("EDX_NOCONS") and ((tn - T[u]) ** 2).sum() > match_limit + SHAPE_TOLERANCE**2 * max((tn * tn).sum(), (T[u] * T[u]).sum()):
+        if ((tn - T[u]) ** 2).sum() > match_limit + SHAPE_TOLERANCE**2 * max((tn * tn).sum(), (T[u] * T[u]).sum()):
             continue
         wt = np.median(W[mu][keep], axis=0)
         units.append(Unit(times_s=p / fs, template=wt, peak_uv=float(np.abs(wt).max())))
     units.sort(key=lambda u: -u.peak_uv)
-    if not os.environ.get("EDX_NOSAT"):
-        units = _drop_satellites(units)
+    units = _drop_satellites(units)
     dec.units = units
     assigned = np.concatenate([u.times_s for u in units]) if units else np.zeros(0)
     dec.unassigned_s = np.setdiff1d(np.round(pos / fs, 5), np.round(assigned, 5))
