@@ -331,10 +331,17 @@ def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
     simple = lim.filter((pl.col("_n") == 1) & ~pl.col("_cond")).select(key, *out_cols)
     complex_keys = lim.filter((pl.col("_n") > 1) | pl.col("_cond")).select(key).unique()
 
-    cand = (m.lazy().select(key, "record_site", "age", "height_cm")
-            .with_row_index("_rid")
-            .join(complex_keys.lazy(), on=key, how="semi")
-            .join(lim.lazy().drop("_n", "_cond"), on=key, how="inner"))
+    # keys are small integers: dense lookup arrays instead of hash joins over every row
+    keys = m[key].fill_null(-1).to_numpy()
+    size = max(int(keys.max(initial=0)), int(lim[key].max() or 0)) + 1
+    simple_row = np.full(size, -1, np.int64)
+    simple_row[simple[key].to_numpy()] = np.arange(simple.height)
+    stratified = np.zeros(size, bool)
+    stratified[complex_keys[key].to_numpy()] = True
+    rid = np.flatnonzero(stratified[keys] & (keys >= 0))
+    cand = (m.select(key, "record_site", "age", "height_cm")[rid]
+            .with_columns(_rid=pl.Series(rid))
+            .lazy().join(lim.lazy().drop("_n", "_cond"), on=key, how="inner"))
     age, h = pl.col("age"), pl.col("height_cm")
     ok = (
         ((pl.col("lim_record_site") == "") | (pl.col("lim_record_site") == pl.col("record_site")))
@@ -366,15 +373,12 @@ def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
     # one pass over all rows: the stratified limit if resolved, else the unconditional one,
     # as row numbers into (simple rows, then resolved rows); the columns are gathered once
     best = best.collect()
-    keys = m[key]
     table = pl.concat([simple.select(out_cols),
                        best.select([pl.col(f"{c}_c").alias(c) for c in out_cols])])
-    lookup = np.full(max(int(keys.max() or 0), int(simple[key].max() or 0)) + 1, -1, np.int64)
-    lookup[simple[key].to_numpy()] = np.arange(simple.height)
-    row = lookup[keys.fill_null(0).to_numpy()]
+    row = np.where(keys >= 0, simple_row[keys], -1)
     row[best["_rid"].to_numpy()] = simple.height + np.arange(best.height)
-    row = pl.Series(row).set(pl.Series(row < 0) | keys.is_null(), None)
-    return m.hstack(table.select(pl.all().gather(row.cast(pl.UInt32))).get_columns())
+    row = pl.Series(row).set(pl.Series(row < 0), None).cast(pl.UInt32)
+    return m.hstack(table.select(pl.all().gather(row)).get_columns())
 
 
 def _temperature_minima(limits: pl.DataFrame) -> pl.DataFrame:
@@ -450,8 +454,9 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
     else:
         corrected = pl.col("value")
     # absence judged once per response: normal when the amplitude row says so (sural at 75+)
-    absent_ok = ((pl.col("measure") == "amplitude") & pl.col("absent_normal").fill_null(False)
-                 ).any().over("nid")
+    absent_normal = m["nid"].filter((m["measure"] == "amplitude")
+                                    & m["absent_normal"].fill_null(False))
+    absent_ok = pl.col("nid").is_in(absent_normal.unique().implode())
     m = m.with_columns(cold=cold, value_used=corrected, absent_ok=absent_ok)
     v, lim = pl.col("value_used"), pl.col("limit")
     outside = (

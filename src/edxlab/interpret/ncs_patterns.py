@@ -200,7 +200,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     dur = rows.filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
         "distal_duration_ms"))
     w = w.hstack(aligned(w, dur).get_columns())
-    sagg = segs.sort(["nid", "seg"]).group_by("nid").agg(
+    sagg = segs.lazy().sort(["nid", "seg"]).group_by("nid").agg(
         pl.col("conduction_block").any().alias("conduction_block"),
         pl.col("temporal_dispersion").any().alias("temporal_dispersion"),
         pl.col("cv_demyelinating").any().alias("seg_cv_demyelinating"),
@@ -212,7 +212,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
           | pl.col("focal_slowing"))).any().alias("nonentrapment_focal"),
         pl.col("rule_ids").filter(pl.col("rule_ids") != "").str.join(";").alias("segment_rules"),
         pl.col("evidence").filter(pl.col("evidence") != "").str.join("; ").alias("segment_evidence"),
-    )
+    ).collect()
     w = w.hstack(aligned(w, sagg).get_columns())
     for c in ("conduction_block", "temporal_dispersion", "seg_cv_demyelinating",
               "seg_cv_abnormal_nonentrap", "segment_focal", "entrapment_focal",
