@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from edxlab.interpret.config import InterpretConfig
+from edxlab.interpret.ncs_frames import aligned
 from edxlab.reference.ncs_criteria import ncs_criteria
 from edxlab.reference.profiles import default_profile_name, profiles_frame
 
@@ -42,7 +43,12 @@ def with_nid(frame: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> p
     modality, side), ordered like the studies, then the nerve table. Rows of unknown studies
     are dropped."""
     return frame.join(cov.select("study_id", "sidx"), on="study_id", how="inner").with_columns(
-        nid=pl.col("sidx") * 4096
+        nid=_nid(pl.col("sidx"), codes))
+
+
+def _nid(sidx, codes: dict[str, int]) -> pl.Expr:
+    return (
+        sidx * 4096
         + pl.col("nerve").replace_strict(codes, return_dtype=pl.Int64) * 8
         + pl.col("modality").replace_strict(MODALITY_CODES, default=3, return_dtype=pl.Int64) * 2
         + (pl.col("side") == "R").cast(pl.Int64)
@@ -140,12 +146,17 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
     """
     order = site_order()
     seg = segment_table()
-    df = (
-        with_nid(ncs, cov, codes)
-        .join(order, on="stim_site", how="left")
-        .with_columns(pl.col("order").fill_null(99))
-        .sort(["nid", "order"])
+    # the study index and site order are looked up on the key columns only; the responses
+    # are gathered once, in (nid, order) order
+    sidx = aligned(ncs, cov.select("study_id", "sidx"), on="study_id").to_series()
+    df = ncs.with_columns(
+        sidx=sidx,
+        nid=_nid(sidx, codes),
+        order=aligned(ncs, order, on="stim_site").to_series().fill_null(99),
     )
+    if sidx.null_count():  # rows of unknown studies are dropped
+        df = df.filter(pl.col("sidx").is_not_null())
+    df = df.sort(["nid", "order"])
     same = pl.col("nid") == pl.col("nid").shift(1)
     idx = pl.int_range(pl.len(), dtype=pl.Int64)
     df = df.with_columns(
@@ -169,8 +180,8 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
             pl.col("temp_c").max().over("nid").alias("nerve_temp_c"),
         )
         .drop("_same", "_start")
-        .join(seg, on=["nerve", "stim_site"], how="left", maintain_order="left")
     )
+    df = df.hstack(aligned(df, seg, on=["nerve", "stim_site"]).get_columns())
     dlat = pl.col("latency_ms") - pl.col("prev_latency")
     return df.with_columns(
         pl.when(pl.col("rank") > 0)

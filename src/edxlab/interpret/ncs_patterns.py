@@ -200,7 +200,8 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     dur = rows.filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
         "distal_duration_ms"))
     w = w.hstack(aligned(w, dur).get_columns())
-    sagg = segs.lazy().sort(["nid", "seg"]).group_by("nid").agg(
+    sl = segs.lazy().sort(["nid", "seg"])
+    sagg = sl.group_by("nid").agg(
         pl.col("conduction_block").any().alias("conduction_block"),
         pl.col("temporal_dispersion").any().alias("temporal_dispersion"),
         pl.col("cv_demyelinating").any().alias("seg_cv_demyelinating"),
@@ -210,9 +211,13 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         pl.col("entrapment_focal").any().alias("entrapment_focal"),
         ((pl.col("conduction_block") | pl.col("temporal_dispersion")
           | pl.col("focal_slowing"))).any().alias("nonentrapment_focal"),
+    ).collect()
+    # texts are joined over the few segments that have one (string joins per group are slow)
+    stext = sl.filter((pl.col("rule_ids") != "") | (pl.col("evidence") != "")).group_by("nid").agg(
         pl.col("rule_ids").filter(pl.col("rule_ids") != "").str.join(";").alias("segment_rules"),
         pl.col("evidence").filter(pl.col("evidence") != "").str.join("; ").alias("segment_evidence"),
     ).collect()
+    sagg = sagg.hstack(aligned(sagg, stext).fill_null("").get_columns())
     w = w.hstack(aligned(w, sagg).get_columns())
     for c in ("conduction_block", "temporal_dispersion", "seg_cv_demyelinating",
               "seg_cv_abnormal_nonentrap", "segment_focal", "entrapment_focal",
