@@ -416,7 +416,7 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
         ],
         how="vertical_relaxed",
     ).select(list(MEASURE_SCHEMA)).cast(MEASURE_SCHEMA)
-    m = pl.concat([m, _side_ratios(m)])
+    m = pl.concat([m, _side_ratios(m)], rechunk=True)
     m = m.with_columns(pl.col("nr").fill_null(False))
     limits = profiles_frame(covariates["profile"].unique().drop_nulls().to_list(),
                             config.extra_profiles)
