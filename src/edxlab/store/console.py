@@ -73,7 +73,7 @@ def run_import(dataset: str, db: str, pseudonymize: str | None, shift_dates: boo
         raise typer.Exit(1) from None
     from edxlab.store.recordings import keep_recordings, recordings_dir
 
-    kept = keep_recordings(dataset, recordings_dir(db))
+    kept = keep_recordings(dataset, recordings_dir(db), key=key)
     if summary.changed:
         typer.echo(f"Imported {dataset} into {db}" + (" (pseudonymized)" if key else "") + ":")
     else:
