@@ -69,6 +69,22 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command()
+def dictionary(
+    out: Path | None = typer.Option(None, "--out", help="Write the Markdown here instead of printing it."),
+) -> None:
+    """The data dictionary: every table, column, accepted value and vocabulary (with the
+    abbreviations read as each code), generated from the same declarations as the validator."""
+    from edxlab.model.dictionary import data_dictionary
+
+    text = data_dictionary()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {out}")
+
+
 @app.command("import")
 def import_(
     dataset: str = typer.Argument(..., help="Folder of CSV files, .xlsx workbook or .json file."),

@@ -13,6 +13,7 @@ import io
 from functools import cache
 from importlib import resources
 
+import numpy as np
 import polars as pl
 
 from edxlab.interpret.config import InterpretConfig
@@ -275,23 +276,51 @@ def _side_ratios(m: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+MEASURE_CODES = {"distal_latency": 0, "amplitude": 1, "cv": 2, "fwave_latency": 3,
+                 "side_amplitude_ratio": 4, "r1": 5, "r2_ipsi": 6, "r2_contra": 7,
+                 "temperature": 8}
+
+
+def _code(column: str, codes: dict[str, int]) -> pl.Expr:
+    """Small integer code of a string column (null for values not in ``codes``)."""
+    expr = pl.lit(None, pl.Int64)
+    for value, code in codes.items():
+        expr = pl.when(pl.col(column) == value).then(pl.lit(code, pl.Int64)).otherwise(expr)
+    return expr
+
+
+def _limit_key(profile_code: pl.Expr, nerve_code: pl.Expr, modality_code: pl.Expr,
+               measure_code: pl.Expr) -> pl.Expr:
+    """One integer per (profile, nerve, modality, measure): the join key of the limits."""
+    return ((profile_code * 512 + nerve_code) * 4 + modality_code) * 16 + measure_code
+
+
+def nerve_attr(column: str) -> pl.Expr:
+    """``column`` of the nerve table for each row, looked up by the nerve code held in ``nid``
+    (codes follow the nerve table, see ``nerve_codes``; other nerves get null)."""
+    nt = nerve_table()
+    values = pl.concat([nt[column], pl.Series([None], dtype=nt[column].dtype)])
+    return pl.lit(values).gather(((pl.col("nid") // 8) % 512).clip(upper_bound=nt.height))
+
+
 def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
     """Join each measure row to its most specific applicable profile row.
 
-    Keys (profile, nerve, modality, measure) with a single unconditional row are joined
-    directly; the few stratified keys (age/height strata, record-site variants, wildcard plus
-    specific rows) go through the applicability filter and specificity ranking.
+    Keys (profile, nerve, modality, measure; one integer ``_lkey``, which ``m`` carries) with
+    a single unconditional row are joined directly; the few stratified keys (age/height strata,
+    record-site variants, wildcard plus specific rows) go through the applicability filter and
+    specificity ranking (ties, which the shipped profiles do not have: the first row wins).
+    Only the key column is joined; the limit columns are stacked onto ``m``.
     """
-    key = ["profile", "nerve", "modality", "measure"]
+    key = "_lkey"
     lim = limits.select(
-        *key,
+        key,
         pl.col("record_site").alias("lim_record_site"),
         "bound", "limit", "unit", "age_min", "age_max", "height_min", "height_max",
         "per_cm_height", "ref_height_cm", pl.col("distance_mm").alias("ref_distance_mm"),
-        "absent_normal",
-        # categorical: the long citation is not copied into every measure row
-        pl.col("source").cast(pl.Categorical), "wildcard",
-    )
+        # string views: gathering the long citation into every row copies no text
+        "absent_normal", "source", "wildcard",
+    ).filter(pl.col(key).is_not_null()).with_row_index("_lrow")
     out_cols = ["bound", "limit", "unit", "ref_distance_mm", "absent_normal", "source"]
     conditional = (
         pl.col("age_min").is_not_null() | pl.col("age_max").is_not_null()
@@ -299,14 +328,13 @@ def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
         | pl.col("per_cm_height").is_not_null() | (pl.col("lim_record_site") != "")
     )
     lim = lim.with_columns(_n=pl.len().over(key), _cond=conditional.any().over(key))
-    simple = lim.filter((pl.col("_n") == 1) & ~pl.col("_cond")).select(*key, *out_cols)
+    simple = lim.filter((pl.col("_n") == 1) & ~pl.col("_cond")).select(key, *out_cols)
     complex_keys = lim.filter((pl.col("_n") > 1) | pl.col("_cond")).select(key).unique()
 
-    m = m.with_row_index("_rid")
-    mc = m.join(complex_keys, on=key, how="semi")
-
-    cand = mc.select("_rid", *key, "record_site", "age", "height_cm").join(
-        lim.drop("_n", "_cond"), on=key, how="inner")
+    cand = (m.lazy().select(key, "record_site", "age", "height_cm")
+            .with_row_index("_rid")
+            .join(complex_keys.lazy(), on=key, how="semi")
+            .join(lim.lazy().drop("_n", "_cond"), on=key, how="inner"))
     age, h = pl.col("age"), pl.col("height_cm")
     ok = (
         ((pl.col("lim_record_site") == "") | (pl.col("lim_record_site") == pl.col("record_site")))
@@ -326,21 +354,27 @@ def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
     best = (
         cand.filter(ok)
         .with_columns(_score=score)
-        .sort(["_rid", "_score"], descending=[False, True])
-        .unique(subset="_rid", keep="first", maintain_order=False)
+        .sort(["_rid", "_score", "_lrow"], descending=[False, True, False])
+        .filter(pl.col("_rid").is_first_distinct())
         .with_columns(
             limit=pl.when(pl.col("per_cm_height").is_not_null())
             .then(pl.col("limit") + pl.col("per_cm_height") * (h - pl.col("ref_height_cm")))
             .otherwise(pl.col("limit"))
         )
-        .select("_rid", *out_cols)
+        .select("_rid", *[pl.col(c).alias(f"{c}_c") for c in out_cols])
     )
-    # one pass over all rows: the unconditional limit, else the resolved stratified one
-    out = m.join(simple, on=key, how="left", maintain_order="left").join(
-        best, on="_rid", how="left", suffix="_c", maintain_order="left")
-    return out.with_columns(
-        [pl.coalesce(pl.col(f"{c}_c"), pl.col(c)).alias(c) for c in out_cols]
-    ).drop([f"{c}_c" for c in out_cols] + ["_rid"])
+    # one pass over all rows: the stratified limit if resolved, else the unconditional one,
+    # as row numbers into (simple rows, then resolved rows); the columns are gathered once
+    best = best.collect()
+    keys = m[key]
+    table = pl.concat([simple.select(out_cols),
+                       best.select([pl.col(f"{c}_c").alias(c) for c in out_cols])])
+    lookup = np.full(max(int(keys.max() or 0), int(simple[key].max() or 0)) + 1, -1, np.int64)
+    lookup[simple[key].to_numpy()] = np.arange(simple.height)
+    row = lookup[keys.fill_null(0).to_numpy()]
+    row[best["_rid"].to_numpy()] = simple.height + np.arange(best.height)
+    row = pl.Series(row).set(pl.Series(row < 0) | keys.is_null(), None)
+    return m.hstack(table.select(pl.all().gather(row.cast(pl.UInt32))).get_columns())
 
 
 def _temperature_minima(limits: pl.DataFrame) -> pl.DataFrame:
@@ -372,26 +406,33 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
     m = m.with_columns(pl.col("nr").fill_null(False))
     limits = profiles_frame(covariates["profile"].unique().drop_nulls().to_list(),
                             config.extra_profiles)
-    nt = nerve_table()
-    limb_of = dict(zip(nt["nerve"].to_list(), nt["limb"].to_list()))
+    # integer keys: profile (index in ``pnames``), nerve (``codes``), modality, measure
+    pnames = sorted(limits["profile"].unique().to_list())
+    pcodes = {p: i for i, p in enumerate(pnames)}
+    limits = limits.with_columns(_lkey=_limit_key(
+        _code("profile", pcodes), _code("nerve", codes), _code("modality", MODALITY_CODES),
+        _code("measure", MEASURE_CODES)))
     # ``sidx`` is the covariates' row number: gather the study columns instead of joining
-    cv = covariates.select("profile", "age", "height_cm", "temp_upper_c", "temp_lower_c")
+    cv = covariates.select("profile", "age", "height_cm", "temp_upper_c", "temp_lower_c",
+                           _pcode=_code("profile", pcodes))
     sidx = m["sidx"]
     m = (
         m.with_columns([cv[c].gather(sidx) for c in cv.columns])
-        .with_columns(limb=pl.col("nerve").replace_strict(limb_of, default=None,
-                                                          return_dtype=pl.String)
-                      .fill_null("other"))
+        .with_columns(limb=nerve_attr("limb").fill_null("other"))
         .with_columns(
             temp_c=pl.coalesce(
                 pl.col("temp_c"),
                 pl.when(pl.col("limb") == "upper").then(pl.col("temp_upper_c"))
                 .when(pl.col("limb") == "lower").then(pl.col("temp_lower_c")),
-            )
+            ),
+            _lkey=_limit_key(pl.col("_pcode"), (pl.col("nid") // 8) % 512,
+                             (pl.col("nid") // 2) % 4, _code("measure", MEASURE_CODES)),
         )
-        .join(_temperature_minima(limits), on=["profile", "limb"], how="left")
     )
-    m = _attach_limits(m, limits)
+    tmin = m.select("profile", "limb").join(_temperature_minima(limits), on=["profile", "limb"],
+                                            how="left", maintain_order="left")
+    m = _attach_limits(m.hstack(tmin.drop("profile", "limb").get_columns()), limits)
+    m = m.drop("_pcode", "_lkey")
 
     tcfg = crit["temperature"]
     tol = float(crit["technique"]["distance_tolerance_mm"])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from edxlab.interpret.ncs_frames import aligned, scattered
 from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table, rule_id
 
 LABELS = {
@@ -67,19 +68,16 @@ def _num(x: pl.Expr) -> pl.Expr:
 
 
 def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
-    """Add ``phrase``: the evidence text of an outside-limit measure (null otherwise).
-
-    Text is built only for the rows that need it (abnormal or cold), then put back in order.
-    """
+    """Add ``rule_id`` and ``phrase``: the limit's rule id and the evidence text of an
+    outside-limit measure (null otherwise). Built only for the rows that need them (abnormal or
+    cold), then scattered back in place."""
     need = pl.col("abnormal") | pl.col("cold_uninterpreted")
-    sub = m.filter(need)
-    absent = sub.filter((pl.col("measure") == "amplitude") & pl.col("nr"))["nid"]
-    done = _phrases(sub.with_columns(_amp_absent=pl.col("nid").is_in(absent.implode()),
-                                     rule_id=rule_id()))
-    rest = m.filter(~need).with_columns(phrase=pl.lit(None, pl.String),
-                                        rule_id=pl.lit(None, pl.String))
-    # phrased rows first, each part in its original order (aggregations keep that order)
-    return pl.concat([done.drop("_amp_absent"), rest.select(done.drop("_amp_absent").columns)])
+    absent = m.filter((pl.col("measure") == "amplitude") & pl.col("nr"))["nid"]
+    done = _phrases(m.lazy().with_row_index("_r").filter(need).with_columns(
+        _amp_absent=pl.col("nid").is_in(absent.implode()), rule_id=rule_id())
+    ).select("_r", "rule_id", "phrase").collect()
+    return m.with_columns(scattered(m.height, done["_r"], done["rule_id"]),
+                          scattered(m.height, done["_r"], done["phrase"]))
 
 
 def _phrases(m: pl.DataFrame) -> pl.DataFrame:
@@ -127,18 +125,23 @@ def _phrases(m: pl.DataFrame) -> pl.DataFrame:
 
 
 def _wide(m: pl.DataFrame) -> pl.DataFrame:
-    keys = (m.filter(pl.col("measure") != "side_amplitude_ratio")
+    # only the needed columns of the (long, wide) measures frame are ever gathered: filtering
+    # a lazy projection is cheap, gathering every column of it is not
+    lm = m.lazy()
+    keys = (lm.filter(pl.col("measure") != "side_amplitude_ratio")
             .select("nid", "sidx", *NERVE_KEY, pl.col("profile").alias("_profile"),
                     pl.col("temp_c").alias("_temp"), pl.col("temp_min").alias("_tmin"),
                     pl.col("limb").alias("_limb"))
-            .unique(subset="nid", keep="first").sort("nid"))
-    out = keys
-    # one pass splits the measures (instead of one full-frame filter per measure)
-    parts = m.partition_by("measure", as_dict=True, maintain_order=True)
+            .filter(pl.col("nid").is_first_distinct()).sort("nid").collect())
+    parts = []
     for measure, p in NERVE_MEASURES.items():
-        sub = parts.get((measure,), m.clear())
+        sub = lm.filter(pl.col("measure") == measure)
         if measure == "cv":
-            sub = sub.sort(["nid", "value"]).unique(subset="nid", keep="first")
+            # the slowest segment; among equal velocities, the one the previous ordering of
+            # the measures (phrased rows first) picked
+            sub = (sub.sort(~(pl.col("abnormal") | pl.col("cold_uninterpreted")),
+                            maintain_order=True)
+                   .collect().sort(["nid", "value"]).unique(subset="nid", keep="first").lazy())
         cols = [
             pl.col("value").alias(f"{p}_value" if p in ("amplitude", "side_ratio") else f"{p}_ms"
                                   if p != "cv" else "cv_ms"),
@@ -159,7 +162,9 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
                      pl.col("distance_flag")]
         if measure == "cv":
             cols.append(pl.col("segment_label").alias("cv_segment"))
-        out = out.join(sub.select("nid", *cols), on="nid", how="left", maintain_order="left")
+        parts.append(sub.select("nid", *cols).collect())
+    out = keys.hstack([c for p in parts for c in aligned(keys, p).get_columns()])
+
     def nids(cond: str) -> pl.Expr:
         # filters the nid column only, not the whole frame
         return pl.col("nid").is_in(m["nid"].filter(m[cond]).unique().implode())
@@ -175,8 +180,8 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
         pl.col("phrase").str.join("; ").alias("measure_evidence"),
         pl.col("rule_id").filter(pl.col("abnormal")).str.join(";").alias("measure_rules"),
     )
-    return out.join(flags, on="nid", how="left", maintain_order="left").join(
-        text, on="nid", how="left", maintain_order="left").with_columns(
+    return out.hstack(flags.drop("nid").get_columns()).hstack(
+        aligned(keys, text).get_columns()).with_columns(
         profile=pl.coalesce("profile", "_profile"),
         temp_c=pl.coalesce("temp_c", "_temp"),
         temp_min=pl.coalesce("temp_min", "_tmin"),
@@ -189,12 +194,12 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     """The per-nerve frame (see module docstring). ``m`` = measures with phrases."""
     w = _wide(m)
     nt = nerve_table().select("nerve", "distal_site", "distal_entrapment")
-    w = w.join(nt, on="nerve", how="left").with_columns(
+    w = w.hstack(aligned(w, nt, on="nerve").get_columns()).with_columns(
         pl.col("distal_site").fill_null(""), pl.col("distal_entrapment").fill_null(False))
     # distal CMAP duration (for the EFNS/EAN distal duration criterion)
     dur = rows.filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
         "distal_duration_ms"))
-    w = w.join(dur, on="nid", how="left", maintain_order="left")
+    w = w.hstack(aligned(w, dur).get_columns())
     sagg = segs.sort(["nid", "seg"]).group_by("nid").agg(
         pl.col("conduction_block").any().alias("conduction_block"),
         pl.col("temporal_dispersion").any().alias("temporal_dispersion"),
@@ -208,7 +213,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         pl.col("rule_ids").filter(pl.col("rule_ids") != "").str.join(";").alias("segment_rules"),
         pl.col("evidence").filter(pl.col("evidence") != "").str.join("; ").alias("segment_evidence"),
     )
-    w = w.join(sagg, on="nid", how="left", maintain_order="left")
+    w = w.hstack(aligned(w, sagg).get_columns())
     for c in ("conduction_block", "temporal_dispersion", "seg_cv_demyelinating",
               "seg_cv_abnormal_nonentrap", "segment_focal", "entrapment_focal",
               "nonentrapment_focal"):
@@ -307,11 +312,13 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         abnormal=abnormal_any.fill_null(False),
         abnormal_general=general.fill_null(False),
         criteria=pl.lit(set_name),
-    ).with_row_index("_wrow")
+    )
     # rule ids and evidence text only where there is something to say
     say = (pl.col("abnormal") | (pl.col("measure_evidence").fill_null("") != "")
            | (pl.col("segment_evidence").fill_null("") != ""))
-    txt = w.filter(say).with_columns(
+    w = w.with_columns(_say=say)
+    txt = w.lazy().filter(pl.col("_say")).select(
+        "nid",
         rule_ids=pl.concat_str([pl.col("measure_rules"), pl.col("segment_rules"), demy_rules],
                                separator=";", ignore_nulls=True)
         .str.split(";").list.eval(pl.element().filter(pl.element() != "")).list.unique()
@@ -320,7 +327,10 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
             pl.when(pl.col("measure_evidence") != "").then(pl.col("measure_evidence")),
             pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),
             demy_txt], separator="; ", ignore_nulls=True),
-    )
-    quiet = w.filter(~say).with_columns(rule_ids=pl.lit(""), evidence=pl.lit(""))
-    w = pl.concat([txt, quiet]).drop("_wrow")  # callers order by nid
+    ).collect()
+    t = aligned(w, txt)
+    w = w.with_columns(
+        rule_ids=pl.when(pl.col("_say")).then(t["rule_ids"]).otherwise(pl.lit("")),
+        evidence=pl.when(pl.col("_say")).then(t["evidence"]).otherwise(pl.lit("")),
+    ).drop("_say")  # in nid order
     return w
