@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -48,21 +50,52 @@ def token_client(tmp_path):
         yield c
 
 
-@pytest.fixture(scope="session")
-def example_snapshot():
-    """The example dataset, interpreted in memory, as the pages would see it."""
-    from edxlab.io import read_dataset
-    from edxlab.web.project import Snapshot, interpret
+@dataclass
+class Example:
+    """The example dataset and its findings, as the import job stores them."""
 
+    dataset: object
+    findings: dict
+    db: Path
+
+
+@pytest.fixture(scope="session")
+def example(tmp_path_factory) -> Example:
+    """The example dataset imported into a database with its findings stored (what the import
+    job does), built once per session; tests use copies (:func:`example_db`)."""
+    from edxlab import store
+    from edxlab.io import read_dataset
+    from edxlab.web.project import interpret
+
+    db = tmp_path_factory.mktemp("example") / "project.duckdb"
+    store.import_dataset(EXAMPLE, db)
+    store.keep_recordings(EXAMPLE, store.recordings_dir(db))
     dataset = read_dataset(EXAMPLE)
-    return Snapshot(dataset=dataset, findings=interpret(dataset))
+    findings = interpret(dataset)
+    con = store.open_store(db)
+    try:
+        for name, frame in findings.items():
+            store.write_findings(con, name, frame)
+    finally:
+        con.close()
+    return Example(dataset=dataset, findings=findings, db=db)
+
+
+def example_db(example: Example, tmp_path: Path) -> Path:
+    """A copy of the example database (and its recordings) at tmp_path/project.duckdb."""
+    target = tmp_path / "project.duckdb"
+    shutil.copyfile(example.db, target)
+    recordings = example.db.with_name("project.recordings")
+    if recordings.is_dir():
+        shutil.copytree(recordings, tmp_path / "project.recordings")
+    return target
 
 
 @pytest.fixture
-def site(tmp_path, example_snapshot):
-    """A client whose pages show the example dataset."""
+def site(tmp_path, example):
+    """A client whose pages show the example dataset (stored with its findings)."""
+    example_db(example, tmp_path)
     with make_client(tmp_path) as client:
-        client.app.state.project._current = example_snapshot
         yield client
 
 

@@ -18,9 +18,12 @@ def test_empty_database_dashboard_points_to_import(client):
     assert client.get("/reports/cohort.html").status_code == 404
 
 
-def test_dashboard_shows_cohort_size_measures_with_cis_figures_and_downloads(site, example_snapshot):
+def test_dashboard_shows_cohort_size_measures_with_cis_figures_and_downloads(site, example):
+    from edxlab.cohort.run import run_cohort
+
     page = soup(site.get("/"))
-    result = example_snapshot.cohort(site.app.state.cohort_settings)
+    result = run_cohort(example.dataset, example.findings["study_findings"],
+                        site.app.state.cohort_settings)
     assert page.select_one("#n-included").text == str(result.n_included)
     labels = [tr.select("td")[0].text for tr in page.select("#findings tbody tr")]
     assert labels[:2] == ["EMG denervation (active and/or chronic)",
@@ -95,8 +98,9 @@ def test_choosing_a_reference_profile_reinterprets_every_study(client):
             break
         time.sleep(0.05)
     assert state["state"] == "done", state
-    snapshot = site.app.state.project.snapshot()
-    assert snapshot.profile == "preston_shapiro_2013"
-    profiles = snapshot.findings["nerve_findings"]["profile"].drop_nulls().unique().to_list()
-    assert profiles == ["preston_shapiro_2013"]
+    assert site.app.state.project.profile == "preston_shapiro_2013"
     assert 'value="preston_shapiro_2013" selected' in site.get("/cohort").text
+    # every study is now read with the imposed profile (interpreted on demand, not stored)
+    report = site.get("/studies/S01/report.html").text
+    assert "preston_shapiro_2013" in report
+    assert "preston_shapiro_2013_age_height" not in report

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from edxlab.web.project import Snapshot
-from tests.web.conftest import make_client
+from tests.web.conftest import example_db, make_client
 
 
 def soup(response):
     return BeautifulSoup(response.text, "html.parser")
 
 
-def test_patient_list_shows_every_patient_with_links(site, example_snapshot):
+def test_patient_list_shows_every_patient_with_links(site, example):
     page = site.get("/patients")
     assert page.status_code == 200
     ids = [a.text for a in soup(page).select("#patients tbody td:first-child a")]
-    assert ids == sorted(example_snapshot.dataset.patients["patient_id"].to_list())
+    assert ids == sorted(example.dataset.patients["patient_id"].to_list())
     assert soup(page).select_one("#patients a[href='/patients/P01']")
 
 
@@ -57,8 +56,8 @@ def test_unknown_patient_and_study_are_404(site):
     assert site.get("/studies/NOPE/report.html").status_code == 404
 
 
-def test_study_report_highlights_abnormal_values(site, example_snapshot):
-    findings = example_snapshot.findings["nerve_findings"]
+def test_study_report_highlights_abnormal_values(site, example):
+    findings = example.findings["nerve_findings"]
     abnormal = findings.filter(findings["abnormal"].fill_null(False))["study_id"].unique().sort()
     study_id = abnormal[0]
     page = site.get(f"/studies/{study_id}")
@@ -68,19 +67,15 @@ def test_study_report_highlights_abnormal_values(site, example_snapshot):
     assert report.select("#ncs td.abnormal")
 
 
-def test_note_with_script_stays_text(tmp_path, example_snapshot):
-    import polars as pl
+def test_note_with_script_stays_text(tmp_path, example):
+    import duckdb
 
-    dataset = example_snapshot.dataset
-    signs = dataset["signs"].with_columns(
-        pl.when(pl.col("patient_id") == "P01").then(pl.lit("<script>alert(1)</script>"))
-        .otherwise(pl.col("note")).alias("note"))
-    frames = {**dataset.frames, "signs": signs}
-    from edxlab.model.dataset import Dataset
-
-    snap = Snapshot(dataset=Dataset(frames=frames), findings=example_snapshot.findings)
+    db = example_db(example, tmp_path)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE signs SET note = ? WHERE patient_id = ?",
+                ["<script>alert(1)</script>", "P01"])
+    con.close()
     with make_client(tmp_path) as client:
-        client.app.state.project._current = snap
         page = client.get("/patients/P01")
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text

@@ -64,15 +64,27 @@ def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[
                 for name, frame in findings.items():
                     store.write_findings(con, name, frame)
             progress("Preparing the pages", 0.85)
-            snapshot = project.refresh()
-            snapshot.overview(app_state.cohort_settings)
-            snapshot.reports(app_state.cohort_settings)
+            _new_generation(project)
+            with database.reader() as con:
+                project.patient_index(con, app_state.cohort_settings)
             return {"changes": change_rows(summary), "messages": [summary.text()],
                     "next": [("/patients", "Browse patients"), ("/", "Dashboard")]}
+        except BaseException:
+            _new_generation(project)   # whatever was committed is shown
+            raise
         finally:
             on_done()
 
     return work
+
+
+def _new_generation(project) -> None:
+    """Pages read the database as it now is (with an imposed reference profile, the studies
+    are interpreted again with it)."""
+    if project.profile is not None:
+        project.refresh()
+    else:
+        project.changed()
 
 
 def change_rows(summary) -> list[dict]:

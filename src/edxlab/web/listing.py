@@ -1,16 +1,14 @@
-"""The patient list: parse the filter/sort/page query and apply it to the patient overview frame.
+"""The patient list: parse the filter/sort/page query and run it on the patient index.
 
-The overview frame (one row per patient: identifiers, antibody status, cohort classification and
-the index study's findings) is built once per database generation by :mod:`edxlab.web.project`;
-a request only filters, sorts and slices it (Polars, in memory), so the list stays fast with
-hundreds of thousands of studies.
+The index (one row per patient: identifiers, antibody status, cohort classification and the
+index study's findings) is a table of its own built by :mod:`edxlab.web.project` per database
+generation (:class:`edxlab.store.reads.PatientIndex`); a request is one filtered, sorted,
+limited SQL query on it (plus a count), with every value a bound parameter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import polars as pl
 
 from edxlab.errors import InputError
 
@@ -99,28 +97,24 @@ class PatientPage:
     query: PatientQuery
 
 
-def select_patients(overview: pl.DataFrame, query: PatientQuery) -> PatientPage:
-    """Filter, sort and slice ``overview`` for one page of the list.
+def select_patients(index, query: PatientQuery, columns: tuple[str, ...] | None = None
+                    ) -> PatientPage:
+    """One page of the list from ``index`` (:class:`edxlab.store.reads.PatientIndex`): the
+    filters, search, sort and paging run as one query over its table; rows hold ``columns``
+    (None = every column of the list)."""
+    from edxlab.store.reads import ListQuery
 
-    Only the filtered columns and the sort rank are read to find the page's rows; the page's
-    rows alone are then taken from the wide frame.
-    """
-    mask = pl.lit(True)
-    if query.q:
-        mask &= pl.col("search_key").str.contains(query.q.lower(), literal=True)
-    for name, value in query.choices:
-        mask &= pl.col(CHOICE_FILTERS[name][0]) == value
-    for name, wanted in query.flags:
-        mask &= pl.col(FLAG_FILTERS[name][0]).fill_null(False) == wanted
-    rank = f"rank__{query.sort}" + ("__desc" if query.desc else "")
-    order = (overview.lazy().with_row_index("_row").filter(mask).select("_row", rank)
-             .sort(rank).collect())
-    total = order.height
+    def page_of(number: int) -> tuple[int, list[dict]]:
+        return index.page(ListQuery(
+            equal=tuple((CHOICE_FILTERS[name][0], value) for name, value in query.choices),
+            flags=tuple((FLAG_FILTERS[name][0], wanted) for name, wanted in query.flags),
+            search=query.q, sort=query.sort, desc=query.desc, limit=query.per_page,
+            offset=(number - 1) * query.per_page, columns=columns))
+
+    total, rows = page_of(query.page)
     pages = max(1, -(-total // query.per_page))
     page = min(query.page, pages)
-    rows_at = order["_row"].slice((page - 1) * query.per_page, query.per_page)
-    shown = overview[rows_at]
-    rows = shown.select(c for c in shown.columns
-                        if not c.startswith("rank__") and c != "search_key").to_dicts()
+    if page != query.page:
+        total, rows = page_of(page)
     return PatientPage(rows=rows, total=total, pages=pages,
                        query=PatientQuery(**{**query.__dict__, "page": page}))

@@ -22,12 +22,15 @@ def cohort_page(request: Request) -> Response:
     from edxlab.report.figures import attrition_svg
 
     state = request.app.state
-    snap = state.project.snapshot()
+    project = state.project
+    with state.db.reader() as con:
+        empty = project.empty(con)
+        synthetic = project.synthetic(con)
     context = {"title": "Cohort", "settings": state.cohort_settings, "tests": TESTS,
-               "ci_methods": CI_METHODS, "profiles": profile_names(), "profile": snap.profile,
-               "empty": snap.empty}
-    if not snap.empty:
-        result = snap.cohort(state.cohort_settings)
+               "ci_methods": CI_METHODS, "profiles": profile_names(), "profile": project.profile,
+               "empty": empty, "synthetic": synthetic}
+    if not empty:
+        result = project.cohort(state.cohort_settings).result
         context |= {"attrition": result.attrition.to_dicts(), "n_included": result.n_included,
                     # built by the report code, which escapes every text it draws
                     "flow": Markup(attrition_svg(result.attrition))}
@@ -61,7 +64,8 @@ def _text(form, name: str) -> str:
 
 
 def reinterpret(project, profile: str | None):
-    """Job: interpret every study again with ``profile`` imposed (in memory; no write)."""
+    """Job: interpret every study again with ``profile`` imposed (in memory, a chunk of
+    patients at a time; no write)."""
 
     def work(progress) -> dict:
         progress("Interpreting the studies with the chosen reference profile", 0.2)

@@ -23,15 +23,18 @@ def dashboard(request: Request) -> Response:
     from edxlab.report.cohort_report import findings_rows
 
     state = request.app.state
-    snap = state.project.snapshot()
-    if snap.empty:
+    project = state.project
+    with state.db.reader() as con:
+        n_patients, n_studies = project.counts(con)
+        synthetic = project.synthetic(con)
+    if n_patients == 0:
         return render(request, "dashboard.html", {"title": "Dashboard", "empty": True})
     settings = state.cohort_settings
-    result = snap.cohort(settings)
-    files = snap.reports(settings)
+    result = project.cohort(settings).result
+    files = project.reports(settings, synthetic)
     context = {
-        "title": "Dashboard", "empty": False, "settings": settings, "profile": snap.profile,
-        "n_patients": snap.dataset.patients.height, "n_studies": snap.dataset.studies.height,
+        "title": "Dashboard", "empty": False, "settings": settings, "profile": project.profile,
+        "n_patients": n_patients, "n_studies": n_studies, "synthetic": synthetic,
         "n_included": result.n_included, "warnings": result.warnings,
         "findings": findings_rows(result.summary, settings.ci_method),
         "figures": [(name, f"/reports/figures/{name}.svg") for name in ("prevalence", "segments")

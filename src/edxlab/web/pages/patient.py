@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from edxlab.errors import NotFoundError
 from edxlab.web import figures
+from edxlab.web.project import SYNTHETIC_PREFIX
 from edxlab.web.rendering import render
 
 router = APIRouter()
@@ -17,23 +18,23 @@ LANES = {"attack": 0, "mri": 1, "study": 2}
 @router.get("/patients/{patient_id}")
 def patient_page(request: Request, patient_id: str) -> Response:
     state = request.app.state
-    snap = state.project.snapshot()
-    patient = snap.patient(patient_id)
-    if patient is None:
-        raise NotFoundError("There is no patient with this identifier in the database.")
-    studies = snap.rows("studies", patient_id, by="patient_id").to_dicts()
-    attacks = snap.rows("attacks", patient_id, by="patient_id").to_dicts()
-    mri = snap.rows("mri", patient_id, by="patient_id").to_dicts()
-    signs = snap.rows("signs", patient_id, by="patient_id").to_dicts()
-    overview = snap.overview(state.cohort_settings)
-    row = overview.slice(overview["patient_id"].search_sorted(patient_id), 1).to_dicts()
-    cord = snap.rows("cord", patient_id, by="patient_id").to_dicts()
+    project = state.project
+    with state.db.reader() as con:
+        patient = project.patient(con, patient_id)
+        if patient is None:
+            raise NotFoundError("There is no patient with this identifier in the database.")
+        studies = project.patient_studies(con, patient_id)
+        attacks = project.patient_rows(con, "attacks", patient_id)
+        mri = project.patient_rows(con, "mri", patient_id)
+        signs = project.patient_rows(con, "signs", patient_id)
+        cord = project.cord_lesions(con, patient_id, state.cohort_settings)
+        cohort = project.cohort_row(con, patient_id, state.cohort_settings)
     context = {
-        "title": f"Patient {patient_id}", "patient": patient,
-        "cohort": row[0] if row and row[0]["patient_id"] == patient_id else {},
+        "title": f"Patient {patient_id}", "patient": patient, "cohort": cohort,
         "studies": studies, "attacks": _by(attacks, "onset_date"), "mri": _by(mri, "mri_date"),
         "signs": _by(signs, "exam_date"), "timeline": figures.timeline(events(attacks, mri, studies)),
         "cord": cord_drawing(cord, studies),
+        "synthetic": patient_id.startswith(SYNTHETIC_PREFIX),
     }
     return render(request, "patient.html", context)
 

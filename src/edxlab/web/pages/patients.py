@@ -21,15 +21,20 @@ COLUMNS = [("patient_id", "Patient"), ("sex", "Sex"), ("aqp4_igg", "AQP4-IgG"),
            ("n_studies", "Studies"), ("last_study", "Last study"),
            ("ncs_abnormal", "NCS abnormal"), ("polyneuropathy", "Polyneuropathy"),
            ("denervation", "Denervation"), ("lmn_involvement", "LMN involvement")]
+#: the columns the page shows (the JSON answer has every column of the list)
+SHOWN = tuple(column for column, _ in COLUMNS)
 
 
 @router.get("/patients")
 def patients(request: Request) -> Response:
     query = PatientQuery.parse(dict(request.query_params))
     state = request.app.state
-    overview = state.project.snapshot().overview(state.cohort_settings)
-    page = select_patients(overview, query)
-    if "application/json" in request.headers.get("accept", ""):
+    with state.db.reader() as con:
+        index = state.project.patient_index(con, state.cohort_settings)
+        synthetic = state.project.synthetic(con)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    page = select_patients(index, query, None if wants_json else SHOWN)
+    if wants_json:
         return JSONResponse(jsonable_encoder({"ok": True, "total": page.total, "rows": page.rows,
                                               "page": page.query.page, "pages": page.pages}))
     links = {
@@ -43,5 +48,5 @@ def patients(request: Request) -> Response:
                "links": links, "choices": CHOICE_FILTERS, "flags": FLAG_FILTERS,
                "selected": {**dict(query.choices),
                             **{k: "yes" if v else "no" for k, v in query.flags}},
-               "page_sizes": PAGE_SIZES}
+               "page_sizes": PAGE_SIZES, "synthetic": synthetic}
     return render(request, "patients.html", context)

@@ -23,10 +23,12 @@ FILES = {
 
 def _files(request: Request) -> dict:
     state = request.app.state
-    snap = state.project.snapshot()
-    if snap.empty:
+    with state.db.reader() as con:
+        empty = state.project.empty(con)
+        synthetic = state.project.synthetic(con)
+    if empty:
         raise NotFoundError("There is no cohort report yet: import a dataset first.")
-    return snap.reports(state.cohort_settings)
+    return state.project.reports(state.cohort_settings, synthetic)
 
 
 @router.get("/reports/figures/{name}.svg")
