@@ -52,6 +52,27 @@ def test_decomposition_against_expert_annotations(analyses):
     assert f1 > 0.40
 
 
+@pytest.mark.parametrize("name,base,floor", [("als", N2001_ALS, 0.27), ("control", N2001_CONTROL, 0.56)])
+def test_per_record_f1_does_not_regress(analyses, name, base, floor):
+    """Per-record pooled discharge F1 vs the EMGLAB expert, pinned just under the measured value
+    (ALS 0.279, control 0.567): fails if the decomposition regresses. The target is 0.90."""
+    _, pooled = score_units(read_eaf(str(base) + ".eaf"), analyses[name].decomposition.trains())
+    assert pooled["f1"] >= floor
+
+
+def test_als_expert_labels_one_regular_train_as_two_units():
+    """Why the ALS record's F1 is capped under one-to-one matching: expert units 5 and 12 have the
+    same MUAP shape and, merged, form one train without a refractory conflict (shortest interval
+    25 ms), the expert switching label between stretches. A decomposer that follows the motor unit
+    can match only one of them (documented in tests/data/emglab_n2001/README.md)."""
+    import numpy as np
+
+    e = read_eaf(str(N2001_ALS) + ".eaf")
+    merged = np.sort(np.concatenate((e[5], e[12])))
+    assert np.diff(merged).min() > 0.02
+    assert max(len(e[5]), len(e[12])) / (len(e[5]) + len(e[12])) < 0.55
+
+
 def test_expert_marks_sit_on_the_muap_peaks(analyses):
     """The .eaf times are seconds in the recording's own time base (fs 23437.5 Hz, channel 1, after
     the 20-byte prefix): the median waveform of a large expert unit peaks at the mark itself."""

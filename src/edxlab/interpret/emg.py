@@ -66,15 +66,26 @@ def _sensory_status(nerve_findings: pl.DataFrame | None) -> pl.DataFrame:
             nerve_findings.columns):
         return pl.DataFrame(schema=schema)
     abnormal = pl.col("pattern").fill_null("normal") != "normal"
-    return (
-        nerve_findings.filter(pl.col("modality").is_in(["sensory", "mixed"]))
-        .group_by("study_id")
-        .agg(
-            (~abnormal).all().alias("sensory_normal"),
-            (abnormal & pl.col("nerve").is_in(ARM_SENSORY)).any().alias("sensory_abnormal_arm"),
-            (abnormal & pl.col("nerve").is_in(LEG_SENSORY)).any().alias("sensory_abnormal_leg"),
-        )
+    sensory = nerve_findings.select("study_id", "nerve", "modality", "pattern").filter(
+        pl.col("modality").is_in(["sensory", "mixed"]))
+    # most responses are normal: aggregate the abnormal ones only
+    found = sensory.filter(abnormal).group_by("study_id").agg(
+        pl.col("nerve").is_in(ARM_SENSORY).any().alias("sensory_abnormal_arm"),
+        pl.col("nerve").is_in(LEG_SENSORY).any().alias("sensory_abnormal_leg"),
     )
+    return distinct_studies(sensory).join(found, on="study_id", how="left").select(
+        "study_id",
+        pl.col("sensory_abnormal_arm").is_null().alias("sensory_normal"),
+        pl.col("sensory_abnormal_arm").fill_null(False),
+        pl.col("sensory_abnormal_leg").fill_null(False),
+    )
+
+
+def distinct_studies(frame: pl.DataFrame) -> pl.DataFrame:
+    """The distinct study_id of a frame (rows of a study are usually adjacent: drop repeats of
+    the previous row first, which is cheaper than hashing every row)."""
+    sid = pl.col("study_id")
+    return frame.select(sid.filter(sid.ne_missing(sid.shift(1)))).unique()
 
 
 def _kind_chart(kinds: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
@@ -148,15 +159,18 @@ def interpret_emg(
         pl.col("plexus_element").fill_null(pl.col("_plex_all")).alias("plexus_element"),
     )
 
-    per = w.select("study_id", "active_denervation", "chronic_denervation", "denervation").group_by(
-        "study_id").agg(pl.all().any())
+    # every denervated muscle is in d: the studies' flags come from d alone
     per_den = d.group_by("study_id").agg(
+        pl.col("active_denervation").any(),
+        pl.col("chronic_denervation").any(),
+        pl.col("denervation").any(),
         pl.col("region").drop_nulls().unique().sort().alias("denervation_regions"),
         pl.col("explained_by_ncs").all().alias("denervation_explained_by_ncs"),
         pl.col("lmn").any().alias("lmn_involvement"),
     )
-    per = per.join(per_den, on="study_id", how="left").with_columns(
-        pl.col("lmn_involvement").fill_null(False),
+    per = distinct_studies(w).join(per_den, on="study_id", how="left").with_columns(
+        pl.col("active_denervation", "chronic_denervation", "denervation", "lmn_involvement")
+        .fill_null(False),
         pl.col("denervation_regions").fill_null(pl.lit([], dtype=_LIST)),
     )
 
