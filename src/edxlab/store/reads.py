@@ -280,6 +280,7 @@ class PatientIndex:
         self._columns: tuple[str, ...] = ()
         self._table = ""
         self._extra: dict[str, str] = {}
+        self._counts: dict[tuple, int] = {}   # per table version: filters -> patients
         self._version = 0
         self._lock = threading.Lock()
 
@@ -352,8 +353,14 @@ class PatientIndex:
         select = ", ".join(quote(c) for c in columns)
         cursor = self._con.cursor()
         try:
-            total = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}",
-                                   params).fetchall()[0][0]
+            key = (table, where, tuple(params))
+            total = self._counts.get(key)
+            if total is None:   # the same filters on other pages or sorts: counted once
+                total = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}",
+                                       params).fetchall()[0][0]
+                if len(self._counts) > 256:
+                    self._counts.clear()
+                self._counts[key] = total
             result = cursor.execute(f"SELECT {select} FROM {table} WHERE {where} ORDER BY {order} "
                                     "LIMIT ? OFFSET ?", [*params, query.limit, query.offset])
             blank = dict.fromkeys(wanted)
