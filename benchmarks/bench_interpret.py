@@ -684,7 +684,7 @@ def run_baseline(workdir: Path, sample: int, profile: str, with_emg: bool = True
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--studies", type=int, default=1_000_000)
-    ap.add_argument("--chunk", type=int, default=10_000)
+    ap.add_argument("--chunk", type=int, default=25_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--baseline-sample", type=int, default=2000)
     ap.add_argument("--profile", default="age_height_stratified")
