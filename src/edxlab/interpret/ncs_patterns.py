@@ -203,8 +203,8 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     w = w.hstack(aligned(w, nt, on="nerve").get_columns()).with_columns(
         pl.col("distal_site").fill_null(""), pl.col("distal_entrapment").fill_null(False))
     # distal CMAP duration (for the EFNS/EAN distal duration criterion)
-    dur = rows.filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
-        "distal_duration_ms"))
+    dur = rows.lazy().filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
+        "distal_duration_ms")).collect()
     w = w.hstack(aligned(w, dur).get_columns())
     sl = segs.lazy().sort(["nid", "seg"])
     sagg = sl.group_by("nid").agg(
