@@ -172,4 +172,4 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
                                separator="; ", ignore_nulls=True),
     )
     rest = s.filter(~hit).with_columns(rule_ids=pl.lit(""), evidence=pl.lit(""))
-    return pl.concat([flagged, rest]).drop("_srow")  # callers order by (nid, seg)
+    return pl.concat([flagged, rest], rechunk=True).drop("_srow")  # callers order by (nid, seg)
