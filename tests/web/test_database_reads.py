@@ -206,3 +206,63 @@ def test_synthetic_data_is_labelled_on_pages_and_reports(tmp_path, synthetic_db)
 def test_real_data_has_no_synthetic_label(site):
     for url in ("/", "/patients", "/patients/P01", "/studies/S01", "/studies/S01/report.html"):
         assert "SYNTHETIC DATA" not in site.get(url).text, url
+
+
+def _counts(con) -> dict:
+    return {name: dict(con.execute(f"SELECT {key}, count(*) FROM {name} GROUP BY {key}").fetchall())
+            for name, key in (("study_findings", "study_id"), ("nerve_findings", "study_id"),
+                              ("patient_findings", "patient_id"))}
+
+
+def _stored_counts(db) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return _counts(con)
+    finally:
+        con.close()
+
+
+def test_import_interprets_only_the_uploaded_patients_and_replaces_their_rows(
+        tmp_path, example, monkeypatch):
+    db = example_db(example, tmp_path)
+    before = _stored_counts(db)
+    sizes = []
+    original = project_module.interpret
+
+    def counting(dataset, *args, **kwargs):
+        sizes.append(sorted(dataset.patients["patient_id"].to_list()))
+        return original(dataset, *args, **kwargs)
+
+    monkeypatch.setattr(project_module, "interpret", counting)
+    _forbid(monkeypatch, edxlab.store, "load_dataset")
+    with make_client(tmp_path) as client:
+        token = csrf_of(client.get("/import").text)
+        report = client.post("/import", data={"csrf_token": token}, files=_extra_patient_files())
+        action = report.text.split('action="/import/')[1].split('"')[0]
+        job = client.post(f"/import/{action}", data={"csrf_token": token}).headers["location"]
+        for _ in range(600):
+            state = client.get(job + ".json").json()
+            if state["done"]:
+                break
+            time.sleep(0.05)
+        assert state["state"] == "done", state
+    assert sizes == [["P99"]]
+    after = _stored_counts(db)
+    for name, counts in before.items():
+        new = dict(after[name])
+        new.pop("S99" if name != "patient_findings" else "P99")
+        assert new == counts, name      # the other patients' rows are untouched
+    assert after["study_findings"]["S99"] == 1 and after["patient_findings"]["P99"] == 1
+    assert after["nerve_findings"]["S99"] >= 1
+
+
+def test_reimporting_the_example_leaves_one_findings_row_per_study(site, example):
+    from tests.web.conftest import import_example
+
+    with site.app.state.db.reader() as con:
+        before = _counts(con)
+    assert import_example(site)["state"] == "done"
+    with site.app.state.db.reader() as con:
+        assert _counts(con) == before
