@@ -57,8 +57,8 @@ def test_pseudonymous_name_hides_the_file_name_and_keeps_wfdb_pairs_together():
 
 def test_wfdb_copy_renames_the_record_and_drops_identifying_comments(tmp_path):
     import numpy as np
-    import wfdb
 
+    from edxlab.signal.readers import read_recording
     from edxlab.store.recordings import copy_recording, pseudonymous_file
 
     ds = tmp_path / "ds"
@@ -75,9 +75,9 @@ def test_wfdb_copy_renames_the_record_and_drops_identifying_comments(tmp_path):
     assert "#age: 56" in header and "#muscle: Biceps brachii (long head)" in header
     for gone in ("Tumbev", "indentifier", "contributor", "contact", "e-med.dk", "#date"):
         assert gone not in header
-    original = wfdb.rdrecord(str(N2001 / "N2001A01BB01"), physical=False)
-    copy = wfdb.rdrecord(str(target.with_suffix("")), physical=False)
-    assert np.array_equal(original.d_signal, copy.d_signal)
+    original = read_recording(N2001 / "N2001A01BB01.hea")
+    copy = read_recording(target)
+    assert copy.fs == original.fs and np.array_equal(original.data, copy.data)
 
 
 def test_edf_copy_blanks_patient_and_recording_identification(tmp_path):

@@ -88,6 +88,12 @@ def distinct_studies(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(sid.filter(sid.ne_missing(sid.shift(1)))).unique()
 
 
+def _scatter(values: pl.Series, rows: pl.Series, height: int) -> pl.Series:
+    """A column of ``height`` nulls with ``values`` placed at positions ``rows``."""
+    out = pl.repeat(None, height, dtype=values.dtype, eager=True).alias(values.name)
+    return out.scatter(rows, values) if len(rows) else out
+
+
 def _kind_chart(kinds: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
     """The chart's output columns of each kind: plexus, main_roots, ``segments`` (a paraspinal
     muscle's level, else the chart roots) and ``source``."""
@@ -125,7 +131,8 @@ def interpret_emg(
     rows, kinds = observation_kinds(ds["emg"], crit)
     kinds = _kind_chart(localize.attach_chart(kinds), crit).sort("kind_id")
     # w: one row per muscle examined, with its kind's columns
-    w = rows.with_row_index("row_id").hstack(kinds.drop("kind_id").select(pl.all().gather(rows["kind_id"])))
+    w = rows.with_row_index("row_id").hstack(
+        kinds.drop("kind_id").select(pl.all().gather(rows["kind_id"])))
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(
         localize.with_segments(w.select(
@@ -245,17 +252,16 @@ def interpret_emg(
     ).select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
              "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label")
 
-    muscle_findings = (
-        w.join(d.select("row_id", "explained_by_ncs", "explained_by", "explanation", "lmn"),
-               on="row_id", how="left", maintain_order="left")
-        .join(studies.select("study_id", "patient_id"), on="study_id", how="left",
-              maintain_order="left")
-        .with_columns(
-            pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
-                          ignore_nulls=True).alias("evidence"),
-        )
-        .select(MUSCLE_COLUMNS)
-    )
+    # d's columns are scattered into place by row_id and patient_id looked up on the id column
+    # alone: joins would gather every column of the wide frame
+    explained = [_scatter(d[c], d["row_id"], w.height)
+                 for c in ("explained_by_ncs", "explained_by", "explanation", "lmn")]
+    patient = w.select("study_id").join(studies.select("study_id", "patient_id"), on="study_id",
+                                         how="left", maintain_order="left")["patient_id"]
+    muscle_findings = w.with_columns(*explained, patient).with_columns(
+        pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
+                      ignore_nulls=True).alias("evidence"),
+    ).select(MUSCLE_COLUMNS)
 
     patient_emg = signs_mod.patient_signs(ds["signs"], studies, crit)
     patient_emg = ds.patients.select("patient_id").join(patient_emg, on="patient_id", how="left")

@@ -236,7 +236,12 @@ def read_table(con, name: str) -> pl.DataFrame:
 
 
 def load_dataset_table(con, name: str) -> pl.DataFrame:
+    """A dataset table in canonical form, with the lab's extra columns (text) after the
+    declared ones."""
     schema = tables()[name].polars_schema()
-    cols = ", ".join(quote(c) for c in schema)
+    stored = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position", [name]).fetchall()]
+    cols = ", ".join(quote(c) for c in [*schema, *(c for c in stored if c not in schema)])
     frame = con.sql(f"SELECT {cols} FROM {quote(name)}").pl()
     return from_store(frame, tables()[name])
