@@ -97,7 +97,7 @@ def test_import_pseudonymized_and_export(example_dir, tmp_path, capsys):
     assert code == 0 and "(pseudonymized)" in out
     code, out, _ = run(["export", "--db", str(db), "--out", str(tmp_path / "out"),
                         "--format", "json"], capsys)
-    assert code == 0 and "Wrote 1 file" in out
+    assert code == 0 and f"Wrote 1 file to {tmp_path / 'out'} and 2 recording files" in out
     text = (tmp_path / "out" / "dataset.json").read_text()
     assert '"P01"' not in text and '"S01"' not in text
 

@@ -85,3 +85,36 @@ def test_min_cell_export_is_aggregate_only(db, tmp_path, capsys):
     shown = s.filter(~pl.col("suppressed"))
     assert ((shown["n"] == 0) | (shown["n"] >= 5)).all()
     assert ((shown["N"] - shown["n"] == 0) | (shown["N"] - shown["n"] >= 5)).all()
+
+
+def test_cohort_tables_are_stored_in_the_database(tmp_path):
+    from pathlib import Path
+
+    import polars as pl
+
+    from edxlab import store
+
+    db = tmp_path / "lab.duckdb"
+    store.import_dataset(Path(__file__).parents[2] / "examples" / "nmosd_demo", db)
+    out = tmp_path / "cohort"
+    assert main(["cohort", "--db", str(db), "--out", str(out)]) == 0
+    con = store.open_store(db, create=False, read_only=True)
+    try:
+        stored = {name: store.read_table(con, name) for name in (
+            "patient_findings", "cohort_summary", "cohort_attrition", "study_findings")}
+    finally:
+        con.close()
+    csv = pl.read_csv(out / "patient_findings.csv")
+    assert (stored["patient_findings"].sort("patient_id")["included"].to_list()
+            == csv.sort("patient_id")["included"].to_list())
+    assert stored["cohort_summary"].height == pl.read_csv(out / "cohort_summary.csv").height
+    assert stored["cohort_attrition"]["n_after"].to_list() == pl.read_csv(out / "attrition.csv")["n_after"].to_list()
+    # findings computed for the cohort are kept too: the same study_findings as `interpret`
+    assert sorted(stored["study_findings"]["study_id"].to_list()) == ["S01", "S02", "S03", "S04", "S05", "S06"]
+    # a narrower window replaces the stored cohort
+    assert main(["cohort", "--db", str(db), "--out", str(out), "--from", "2030-01-01"]) == 0
+    con = store.open_store(db, create=False, read_only=True)
+    try:
+        assert store.read_table(con, "patient_findings")["included"].sum() == 0
+    finally:
+        con.close()

@@ -105,7 +105,7 @@ def test_bad_header_gives_a_named_error(example, tmp_path, fmt):
                                  "study_id, nerve, modality, side, stim_site")
     assert errors[0].file.startswith("ncs")
     warnings = [i.message for i in issues if i.severity == "warning"]
-    assert "unknown column 'nerf' kept but not used; did you mean nerve?" in warnings
+    assert "unknown column 'nerf' kept (stored as text) but not used; did you mean nerve?" in warnings
 
 
 def test_unsupported_file_names_what_is_accepted(tmp_path):

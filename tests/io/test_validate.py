@@ -176,7 +176,7 @@ def test_unknown_column_is_a_warning_and_kept(dataset_copy):
     issues = validate_dataset(path)
     assert [(i.file, i.row, i.column, i.severity, i.message) for i in issues] == [
         ("fwaves.csv", 1, "latency", "warning",
-         "unknown column 'latency' kept but not used; did you mean min_latency_ms?")]
+         "unknown column 'latency' kept (stored as text) but not used; did you mean min_latency_ms?")]
     assert read_dataset(path)["fwaves"]["latency"].to_list()[0] == "x"
 
 

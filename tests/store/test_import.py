@@ -184,12 +184,105 @@ def test_open_store_refuses_foreign_files(tmp_path):
         open_store(garbage)
 
 
-def test_schema_has_primary_and_foreign_keys(tmp_path):
+def test_schema_has_primary_keys_and_the_validator_checks_references(tmp_path):
     con = open_store(tmp_path / "s.duckdb")
     rows = con.execute("SELECT table_name, constraint_type FROM duckdb_constraints() "
                        "WHERE constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')").fetchall()
     con.close()
-    pks = {t for t, kind in rows if kind == "PRIMARY KEY"}
-    fks = {t for t, kind in rows if kind == "FOREIGN KEY"}
-    assert {"patients", "studies"} <= pks
-    assert {"studies", "ncs", "fwaves", "blink", "emg", "signals", "attacks", "mri", "signs"} <= fks
+    assert {t for t, kind in rows if kind == "PRIMARY KEY"} >= {"patients", "studies"}
+    assert not [t for t, kind in rows if kind == "FOREIGN KEY"]  # see schema.create_table_sql
+
+
+def test_corrected_study_and_patient_rows_reimport_as_updates(example_dir, tmp_path):
+    """A study's age and a patient's serostatus corrected at the source: both rows are
+    referenced by other tables, and the re-import updates them in place (audited)."""
+    import shutil
+
+    import polars as pl
+
+    ds = tmp_path / "ds"
+    shutil.copytree(example_dir, ds)
+    db = tmp_path / "a.duckdb"
+    import_dataset(ds, db)
+    studies = pl.read_csv(ds / "studies.csv", infer_schema=False)
+    studies.with_columns(pl.when(pl.col("study_id") == "S01").then(pl.lit("51"))
+                         .otherwise(pl.col("age_years")).alias("age_years")).write_csv(ds / "studies.csv")
+    patients = pl.read_csv(ds / "patients.csv", infer_schema=False)
+    patients.with_columns(pl.when(pl.col("patient_id") == "P01").then(pl.lit("negative"))
+                          .otherwise(pl.col("aqp4_igg")).alias("aqp4_igg")).write_csv(ds / "patients.csv")
+    summary = import_dataset(ds, db)
+    assert (summary.tables["studies"].updated, summary.tables["patients"].updated) == (1, 1)
+    con = open_store(db, create=False, read_only=True)
+    try:
+        loaded = load_dataset(con)
+    finally:
+        con.close()
+    assert loaded["studies"].filter(pl.col("study_id") == "S01")["age_years"].item() == 51.0
+    assert loaded["patients"].filter(pl.col("patient_id") == "P01")["aqp4_igg"].item() == "negative"
+
+
+def test_a_database_made_with_foreign_keys_is_rebuilt_without_them(example_dir, tmp_path):
+    import duckdb
+
+    from edxlab.model.schema import TABLE_NAMES, tables
+    from edxlab.store.schema import create_table_sql, quote
+
+    db = tmp_path / "old.duckdb"
+    import_dataset(example_dir, db)
+    before = snapshot(db)
+    con = duckdb.connect(str(db))  # recreate the old schema: the same rows, with foreign keys
+    for name in TABLE_NAMES:
+        con.execute(f"CREATE TEMP TABLE {quote('c_' + name)} AS SELECT * FROM {quote(name)}")
+    for name in reversed(TABLE_NAMES):
+        con.execute(f"DROP TABLE {quote(name)}")
+    for name in TABLE_NAMES:
+        spec = tables()[name]
+        sql = create_table_sql(spec)
+        fks = [f"FOREIGN KEY ({quote(c.name)}) REFERENCES {c.references.split('.')[0]} "
+               f"({c.references.split('.')[1]})" for c in spec.columns.values() if c.references]
+        if fks:
+            sql = sql[:-2] + ",\n  " + ",\n  ".join(fks) + "\n)"
+        con.execute(sql)
+        con.execute(f"INSERT INTO {quote(name)} SELECT * FROM {quote('c_' + name)}")
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'").fetchall()[0][0] > 0
+    con.close()
+    assert not import_dataset(example_dir, db).changed  # opening for an import migrates it
+    after = snapshot(db)
+    assert {n: after[n] for n in TABLE_NAMES} == {n: before[n] for n in TABLE_NAMES}
+    con = duckdb.connect(str(db))
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'").fetchall()[0][0] == 0
+    con.close()
+
+
+def test_a_labs_own_columns_are_stored_audited_and_exported(example_dir, tmp_path):
+    import shutil
+
+    import polars as pl
+
+    ds = tmp_path / "ds"
+    shutil.copytree(example_dir, ds)
+    studies = pl.read_csv(ds / "studies.csv", infer_schema=False)
+    studies.with_columns(pl.lit("AB").alias("Technician")).write_csv(ds / "studies.csv")
+    db = tmp_path / "a.duckdb"
+    import_dataset(ds, db)
+    con = open_store(db, create=False, read_only=True)
+    try:
+        loaded = load_dataset(con)["studies"]
+    finally:
+        con.close()
+    assert loaded.columns[-1] == "technician" and set(loaded["technician"]) == {"AB"}
+    assert not import_dataset(ds, db).changed  # re-import: unchanged
+    studies.with_columns(pl.when(pl.col("study_id") == "S01").then(pl.lit("CD")).otherwise(pl.lit("AB"))
+                         .alias("Technician")).write_csv(ds / "studies.csv")
+    summary = import_dataset(ds, db)
+    assert summary.tables["studies"].updated == 1
+    con = open_store(db, create=False, read_only=True)
+    try:
+        audit = con.execute("SELECT row_key, column_name, old_value, new_value FROM edxlab_audit"
+                            ).fetchall()
+    finally:
+        con.close()
+    assert ("S01", "technician", "AB", "CD") in audit
+    export_dataset(db, tmp_path / "out", "csv")
+    exported = pl.read_csv(tmp_path / "out" / "studies.csv", infer_schema=False)
+    assert exported.filter(pl.col("study_id") == "S01")["technician"].item() == "CD"

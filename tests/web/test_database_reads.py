@@ -206,3 +206,89 @@ def test_synthetic_data_is_labelled_on_pages_and_reports(tmp_path, synthetic_db)
 def test_real_data_has_no_synthetic_label(site):
     for url in ("/", "/patients", "/patients/P01", "/studies/S01", "/studies/S01/report.html"):
         assert "SYNTHETIC DATA" not in site.get(url).text, url
+
+
+def _counts(con) -> dict:
+    return {name: dict(con.execute(f"SELECT {key}, count(*) FROM {name} GROUP BY {key}").fetchall())
+            for name, key in (("study_findings", "study_id"), ("nerve_findings", "study_id"),
+                              ("patient_findings", "patient_id"))}
+
+
+def _stored_counts(db) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return _counts(con)
+    finally:
+        con.close()
+
+
+def test_import_interprets_only_the_uploaded_patients_and_replaces_their_rows(
+        tmp_path, example, monkeypatch):
+    db = example_db(example, tmp_path)
+    before = _stored_counts(db)
+    sizes = []
+    original = project_module.interpret
+
+    def counting(dataset, *args, **kwargs):
+        sizes.append(sorted(dataset.patients["patient_id"].to_list()))
+        return original(dataset, *args, **kwargs)
+
+    monkeypatch.setattr(project_module, "interpret", counting)
+    _forbid(monkeypatch, edxlab.store, "load_dataset")
+    with make_client(tmp_path) as client:
+        token = csrf_of(client.get("/import").text)
+        report = client.post("/import", data={"csrf_token": token}, files=_extra_patient_files())
+        action = report.text.split('action="/import/')[1].split('"')[0]
+        job = client.post(f"/import/{action}", data={"csrf_token": token}).headers["location"]
+        for _ in range(600):
+            state = client.get(job + ".json").json()
+            if state["done"]:
+                break
+            time.sleep(0.05)
+        assert state["state"] == "done", state
+    assert sizes == [["P99"]]
+    after = _stored_counts(db)
+    for name, counts in before.items():
+        new = dict(after[name])
+        new.pop("S99" if name != "patient_findings" else "P99")
+        assert new == counts, name      # the other patients' rows are untouched
+    assert after["study_findings"]["S99"] == 1 and after["patient_findings"]["P99"] == 1
+    assert after["nerve_findings"]["S99"] >= 1
+
+
+def test_reimporting_the_example_leaves_one_findings_row_per_study(site, example):
+    from tests.web.conftest import import_example
+
+    with site.app.state.db.reader() as con:
+        before = _counts(con)
+    assert import_example(site)["state"] == "done"
+    with site.app.state.db.reader() as con:
+        assert _counts(con) == before
+
+
+def test_read_only_server_reads_pages_from_the_database(tmp_path, example):
+    example_db(example, tmp_path)
+    with make_client(tmp_path, read_only=True) as client:
+        listing = client.get("/patients?sort=n_studies&desc=1",
+                             headers={"Accept": "application/json"}).json()
+        assert listing["total"] == 5
+        assert client.get("/patients/P01").status_code == 200
+        assert client.get("/studies/S01/report.html").status_code == 200
+        assert client.get("/").status_code == 200
+
+
+def test_server_indexes_findings_tables_written_without_indexes(tmp_path, example):
+    from edxlab.store.partial import missing_findings_indexes
+
+    example_db(example, tmp_path)
+    with make_client(tmp_path) as client:
+        for _ in range(200):
+            with client.app.state.db.reader() as con:
+                if not missing_findings_indexes(con):
+                    break
+            time.sleep(0.05)
+        with client.app.state.db.reader() as con:
+            assert missing_findings_indexes(con) == []
+        assert client.get("/patients/P01").status_code == 200

@@ -22,6 +22,7 @@ FINDINGS_TABLES = ("study_findings", "nerve_findings", "muscle_findings")
 class Loaded:
     ds: Dataset
     findings: dict[str, pl.DataFrame]
+    interpreted: bool = False  # the findings were computed now (the database held none)
 
 
 def parse_date(text: str | None, option: str) -> dt.date | None:
@@ -82,7 +83,28 @@ def load(db: Path) -> Loaded:
         findings = {
             name: getattr(f, name) for name in FINDINGS_TABLES if getattr(f, name, None) is not None
         }
+        return Loaded(ds, findings, interpreted=True)
     return Loaded(ds, findings)
+
+
+COHORT_TABLES = {"patient_findings": "patient_findings", "cohort_summary": "summary",
+                 "cohort_attrition": "attrition"}
+"""Database table -> attribute of the cohort result that ``edxlab cohort`` stores."""
+
+
+def store_cohort(db: Path, loaded: Loaded, result) -> None:
+    """Store the cohort's tables (and the findings, when they were computed now) in the
+    database, in one transaction, so the web app and later exports see this cohort."""
+    from edxlab import store
+
+    tables = {name: loaded.findings[name] for name in FINDINGS_TABLES
+              if loaded.interpreted and name in loaded.findings and name != "patient_findings"}
+    tables.update({name: getattr(result, attr) for name, attr in COHORT_TABLES.items()})
+    con = store.open_store(db, create=False)
+    try:
+        store.write_findings(con, tables)
+    finally:
+        con.close()
 
 
 def reference_profiles(findings: dict[str, pl.DataFrame]) -> list[str]:
@@ -93,12 +115,14 @@ def reference_profiles(findings: dict[str, pl.DataFrame]) -> list[str]:
 
 
 def run_cohort_command(db: Path, out: Path, settings: CohortSettings, synthetic: str = "") -> tuple[object, dict[str, Path]]:
-    """``edxlab cohort``: tables, report, figures, manuscript files in ``out``."""
+    """``edxlab cohort``: tables, report, figures, manuscript files in ``out``; the patient
+    findings, summary and attrition also go into the database (``store_cohort``)."""
     from edxlab.cohort.run import run_cohort, write_cohort_tables
     from edxlab.report.cohort_report import ReportOptions, mri_segment_spans, write_cohort_report
 
     loaded = load(db)
     result = run_cohort(loaded.ds, loaded.findings.get("study_findings"), settings)
+    store_cohort(db, loaded, result)
     paths = write_cohort_tables(result, out)
     options = ReportOptions(
         synthetic=synthetic,

@@ -66,15 +66,32 @@ def _sensory_status(nerve_findings: pl.DataFrame | None) -> pl.DataFrame:
             nerve_findings.columns):
         return pl.DataFrame(schema=schema)
     abnormal = pl.col("pattern").fill_null("normal") != "normal"
-    return (
-        nerve_findings.filter(pl.col("modality").is_in(["sensory", "mixed"]))
-        .group_by("study_id")
-        .agg(
-            (~abnormal).all().alias("sensory_normal"),
-            (abnormal & pl.col("nerve").is_in(ARM_SENSORY)).any().alias("sensory_abnormal_arm"),
-            (abnormal & pl.col("nerve").is_in(LEG_SENSORY)).any().alias("sensory_abnormal_leg"),
-        )
+    sensory = nerve_findings.select("study_id", "nerve", "modality", "pattern").filter(
+        pl.col("modality").is_in(["sensory", "mixed"]))
+    # most responses are normal: aggregate the abnormal ones only
+    found = sensory.filter(abnormal).group_by("study_id").agg(
+        pl.col("nerve").is_in(ARM_SENSORY).any().alias("sensory_abnormal_arm"),
+        pl.col("nerve").is_in(LEG_SENSORY).any().alias("sensory_abnormal_leg"),
     )
+    return distinct_studies(sensory).join(found, on="study_id", how="left").select(
+        "study_id",
+        pl.col("sensory_abnormal_arm").is_null().alias("sensory_normal"),
+        pl.col("sensory_abnormal_arm").fill_null(False),
+        pl.col("sensory_abnormal_leg").fill_null(False),
+    )
+
+
+def distinct_studies(frame: pl.DataFrame) -> pl.DataFrame:
+    """The distinct study_id of a frame (rows of a study are usually adjacent: drop repeats of
+    the previous row first, which is cheaper than hashing every row)."""
+    sid = pl.col("study_id")
+    return frame.select(sid.filter(sid.ne_missing(sid.shift(1)))).unique()
+
+
+def _scatter(values: pl.Series, rows: pl.Series, height: int) -> pl.Series:
+    """A column of ``height`` nulls with ``values`` placed at positions ``rows``."""
+    out = pl.repeat(None, height, dtype=values.dtype, eager=True).alias(values.name)
+    return out.scatter(rows, values) if len(rows) else out
 
 
 def _kind_chart(kinds: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
@@ -114,7 +131,8 @@ def interpret_emg(
     rows, kinds = observation_kinds(ds["emg"], crit)
     kinds = _kind_chart(localize.attach_chart(kinds), crit).sort("kind_id")
     # w: one row per muscle examined, with its kind's columns
-    w = rows.with_row_index("row_id").hstack(kinds.drop("kind_id").select(pl.all().gather(rows["kind_id"])))
+    w = rows.with_row_index("row_id").hstack(
+        kinds.drop("kind_id").select(pl.all().gather(rows["kind_id"])))
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(
         localize.with_segments(w.select(
@@ -148,15 +166,18 @@ def interpret_emg(
         pl.col("plexus_element").fill_null(pl.col("_plex_all")).alias("plexus_element"),
     )
 
-    per = w.select("study_id", "active_denervation", "chronic_denervation", "denervation").group_by(
-        "study_id").agg(pl.all().any())
+    # every denervated muscle is in d: the studies' flags come from d alone
     per_den = d.group_by("study_id").agg(
+        pl.col("active_denervation").any(),
+        pl.col("chronic_denervation").any(),
+        pl.col("denervation").any(),
         pl.col("region").drop_nulls().unique().sort().alias("denervation_regions"),
         pl.col("explained_by_ncs").all().alias("denervation_explained_by_ncs"),
         pl.col("lmn").any().alias("lmn_involvement"),
     )
-    per = per.join(per_den, on="study_id", how="left").with_columns(
-        pl.col("lmn_involvement").fill_null(False),
+    per = distinct_studies(w).join(per_den, on="study_id", how="left").with_columns(
+        pl.col("active_denervation", "chronic_denervation", "denervation", "lmn_involvement")
+        .fill_null(False),
         pl.col("denervation_regions").fill_null(pl.lit([], dtype=_LIST)),
     )
 
@@ -231,17 +252,16 @@ def interpret_emg(
     ).select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
              "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label")
 
-    muscle_findings = (
-        w.join(d.select("row_id", "explained_by_ncs", "explained_by", "explanation", "lmn"),
-               on="row_id", how="left", maintain_order="left")
-        .join(studies.select("study_id", "patient_id"), on="study_id", how="left",
-              maintain_order="left")
-        .with_columns(
-            pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
-                          ignore_nulls=True).alias("evidence"),
-        )
-        .select(MUSCLE_COLUMNS)
-    )
+    # d's columns are scattered into place by row_id and patient_id looked up on the id column
+    # alone: joins would gather every column of the wide frame
+    explained = [_scatter(d[c], d["row_id"], w.height)
+                 for c in ("explained_by_ncs", "explained_by", "explanation", "lmn")]
+    patient = w.select("study_id").join(studies.select("study_id", "patient_id"), on="study_id",
+                                         how="left", maintain_order="left")["patient_id"]
+    muscle_findings = w.with_columns(*explained, patient).with_columns(
+        pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
+                      ignore_nulls=True).alias("evidence"),
+    ).select(MUSCLE_COLUMNS)
 
     patient_emg = signs_mod.patient_signs(ds["signs"], studies, crit)
     patient_emg = ds.patients.select("patient_id").join(patient_emg, on="patient_id", how="left")

@@ -9,6 +9,7 @@ _NUCLEUS_NAMES = {
     "XI": "spinal accessory (XI)", "X": "vagal (X)", "IX": "glossopharyngeal (IX)",
 }
 _SIDE = {"L": "left ", "R": "right "}
+_NO_DENERVATION = "Needle EMG shows no active or chronic denervation."
 
 
 def _muscle_list(muscles: pl.DataFrame, mask: pl.Expr, name: str, always_side: bool = False
@@ -97,6 +98,15 @@ def emg_sentences(
     ``motor_only_pattern``, ``has_lesions``, ``timing_warning``); ``lesions``: prepared lesions
     (see :func:`edxlab.interpret.localize.prepared_lesions`).
     """
+    # studies with nothing to list get the one "no denervation" sentence (most studies): the
+    # sentence machinery below runs only on the studies with denervated or notable muscles
+    listed = pl.concat([muscles.select("study_id"), extras.select("study_id")]).unique()
+    quiet = study.join(listed, on="study_id", how="anti").select(
+        "study_id",
+        pl.concat_str([pl.lit(_NO_DENERVATION), pl.col("timing_warning")], separator=" ",
+                      ignore_nulls=True).alias("emg_summary"),
+    )
+    study = study.join(listed, on="study_id", how="semi")
     den = pl.col("denervation")
     unexpl = _muscle_list(muscles, den & ~pl.col("explained_by_ncs").fill_null(False), "u")
     expl = _muscle_list(muscles, den & pl.col("explained_by_ncs").fill_null(False), "e")
@@ -175,7 +185,7 @@ def emg_sentences(
             pl.col("e"), pl.lit(", explained by "), pl.col("e_by"), pl.lit(".")))
     )
     none_sentence = pl.when(pl.col("u").is_null() & pl.col("e").is_null()).then(
-        pl.lit("Needle EMG shows no active or chronic denervation."))
+        pl.lit(_NO_DENERVATION))
     extras = [
         pl.when(pl.col("myo").is_not_null()).then(pl.concat_str(
             pl.lit("Myopathic motor units in the "), pl.col("myo"), pl.lit(" (not denervation)."))),
@@ -187,8 +197,8 @@ def emg_sentences(
             pl.lit(", not counted as active denervation."))),
         pl.col("timing_warning"),
     ]
-    return s.select(
+    return pl.concat([s.select(
         "study_id",
         pl.concat_str([lmn_sentence, expl_sentence, none_sentence, *extras], separator=" ",
                       ignore_nulls=True).alias("emg_summary"),
-    )
+    ), quiet])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from edxlab.interpret.ncs_frames import with_texts
 from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table
 from edxlab.reference.ncs_criteria import ncs_criteria
 
@@ -87,15 +88,15 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
     """
     cts = ncs_criteria()["cts"]
     med = w.filter(pl.col("nerve") == "median")
-    sens = med.filter(pl.col("modality") != "motor").group_by("study_id", "side").agg(
+    msens = med.filter(pl.col("modality") != "motor")
+    sens = with_texts(msens.group_by("study_id", "side").agg(
         (pl.col("distal_latency_abnormal") | pl.col("absent")).any().alias("sens_abn"),
         pl.col("distal_latency_abnormal").any().alias("sens_lat_abn"),
         (pl.col("distal_latency_abnormal") & (pl.col("modality") == "mixed")).any()
         .alias("palm_lat_abn"),
         (pl.col("absent") & (pl.col("modality") == "sensory")).any().alias("sens_absent"),
-        pl.col("evidence").filter(pl.col("abnormal")).str.join("; ").alias("sens_ev"),
-        pl.col("rule_ids").filter(pl.col("abnormal")).str.join(";").alias("sens_rules"),
-    )
+    ), msens, ["study_id", "side"], pl.col("abnormal"),
+        sens_ev=(pl.col("evidence"), "; "), sens_rules=(pl.col("rule_ids"), ";"))
     mot = med.filter(pl.col("modality") == "motor").select(
         "study_id", "side",
         pl.col("distal_latency_abnormal").alias("dl_abn"),
@@ -340,7 +341,7 @@ def _demyelinating_met(w: pl.DataFrame, cset: dict) -> pl.DataFrame:
     """Per study: whether the selected set's demyelination criteria are met, with evidence."""
     mot = w.filter(pl.col("modality") == "motor")
     rule = cset["polyneuropathy_rule"]
-    agg = mot.group_by("study_id").agg(
+    agg = with_texts(mot.group_by("study_id").agg(
         (pl.col("n_demyelinating_primary") > 0).sum().alias("n_primary"),
         (pl.col("n_demyelinating") > 0).sum().alias("n_any"),
         pl.col("demy_cv").sum().alias("n_cv"),
@@ -348,10 +349,10 @@ def _demyelinating_met(w: pl.DataFrame, cset: dict) -> pl.DataFrame:
         pl.col("demy_dl").sum().alias("n_dl"),
         (pl.col("demy_f") | pl.col("demy_f_absent")).sum().alias("n_f"),
         pl.col("demy_f_absent").sum().alias("n_f_absent"),
-        pl.concat_str([pl.col("nerve"), pl.lit(" "), pl.col("side"), pl.lit(": "),
-                       pl.col("demyelinating_features").str.replace_all(";", ", ")])
-        .filter(pl.col("n_demyelinating") > 0).str.join("; ").alias("demy_evidence"),
-    )
+    ), mot, "study_id", pl.col("n_demyelinating") > 0,
+        demy_evidence=(pl.concat_str([pl.col("nerve"), pl.lit(" "), pl.col("side"), pl.lit(": "),
+                                      pl.col("demyelinating_features").str.replace_all(";", ", ")]),
+                       "; "))
     if rule == "aan_3_of_4":
         met = ((pl.col("n_cv") >= 2).cast(pl.Int32) + (pl.col("n_cbtd") >= 1).cast(pl.Int32)
                + (pl.col("n_dl") >= 2).cast(pl.Int32) + (pl.col("n_f") >= 2).cast(pl.Int32)) >= 3
@@ -398,9 +399,9 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
         (pl.col("gen") & (pl.col("modality") != "motor")).any().alias("sensory_involved"),
         (pl.col("absent") & (pl.col("modality") == "motor")).any().alias("motor_absent"),
         (pl.col("low_amplitude") & (pl.col("modality") == "motor")).any().alias("motor_low"),
-        pl.col("evidence").filter(pl.col("gen")).str.join("; ").alias("pn_evidence"),
-        pl.col("rule_ids").filter(pl.col("gen")).str.join(";").alias("pn_rules"),
     )
+    per = with_texts(per, nw, "study_id", pl.col("gen"),
+                     pn_evidence=(pl.col("evidence"), "; "), pn_rules=(pl.col("rule_ids"), ";"))
     demy = _demyelinating_met(w, cset)
     per = per.join(demy, on="study_id", how="left").with_columns(
         pl.col("demyelinating_met").fill_null(False), pl.col("n_any").fill_null(0))

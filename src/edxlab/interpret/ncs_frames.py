@@ -7,10 +7,11 @@ key column only and stacked (``aligned``), or scattered back by row number (``sc
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 
-def aligned(keys: pl.DataFrame, right: pl.DataFrame, on: str = "nid") -> pl.DataFrame:
+def aligned(keys: pl.DataFrame, right: pl.DataFrame, on: str | list[str] = "nid") -> pl.DataFrame:
     """``right``'s columns (unique ``on``) row-aligned to ``keys`` (null where absent)."""
     return keys.select(on).join(right, on=on, how="left", maintain_order="left").drop(on)
 
@@ -19,3 +20,56 @@ def scattered(height: int, rows: pl.Series, values: pl.Series) -> pl.Series:
     """A column of ``height`` nulls with ``values`` at row numbers ``rows``."""
     return pl.Series(values.name, [None] * 0, dtype=values.dtype).extend_constant(
         None, height).scatter(rows, values)
+
+
+def with_texts(agg: pl.DataFrame, frame: pl.DataFrame | pl.LazyFrame, by: str | list[str],
+               rows: pl.Expr, **texts: tuple[pl.Expr, str]) -> pl.DataFrame:
+    """``agg`` (one row per group of ``by``) plus text columns: ``name=(expr, separator)`` joins
+    ``expr`` over the group's rows where ``rows`` holds. Only those rows are grouped (most
+    groups have nothing to say) and the texts are joined as lists (a string join per group is
+    slow). Groups without such rows get "" (as a join over no rows)."""
+    t = (frame.lazy().filter(rows).group_by(by)
+         .agg(*[e.alias(n) for n, (e, _) in texts.items()])
+         .with_columns(pl.col(n).list.join(sep) for n, (_, sep) in texts.items())
+         .collect())
+    return agg.hstack(aligned(agg, t, on=by).fill_null("").get_columns())
+
+
+class NidIndex:
+    """Row numbers of the nerve-study ids (``nid`` = study index x 4096 + nerve study code) of a
+    frame of unique ``nid``s, by a dense lookup table (study x the few codes in use): aligning
+    another frame's rows to them costs two array gathers instead of a hash join."""
+
+    def __init__(self, nid: pl.Series):
+        k = nid.to_numpy()
+        self.height = len(k)
+        local, study = k % 4096, k // 4096
+        used = np.unique(local)
+        self.code = np.full(4096, -1, np.int64)
+        self.code[used] = np.arange(len(used))
+        self.width = max(len(used), 1)
+        self.first = int(study.min()) if len(k) else 0
+        self.span = int(study.max()) - self.first + 1 if len(k) else 0
+        self.row = np.full(self.span * self.width, -1, np.int32)
+        self.row[(study - self.first) * self.width + self.code[local]] = np.arange(len(k))
+
+    def rows(self, nid: pl.Series) -> np.ndarray:
+        """Row number of each ``nid`` (-1 where absent)."""
+        o = nid.to_numpy()
+        study, code = o // 4096 - self.first, self.code[o % 4096]
+        ok = (code >= 0) & (study >= 0) & (study < self.span)
+        out = np.full(len(o), -1, np.int64)
+        out[ok] = self.row[study[ok] * self.width + code[ok]]
+        return out
+
+    def align(self, frame: pl.DataFrame, on: str = "nid") -> pl.DataFrame:
+        """``frame``'s other columns (unique ``on``) row-aligned to the index (null where
+        absent)."""
+        r = self.rows(frame[on])
+        if len(r) == self.height and (r == np.arange(self.height)).all():
+            return frame.drop(on)  # already in place
+        hit = r >= 0
+        take = np.full(self.height, -1, np.int64)
+        take[r[hit]] = np.flatnonzero(hit)
+        idx = pl.Series(take).set(pl.Series(take < 0), None).cast(pl.UInt32)
+        return frame.drop(on).select(pl.all().gather(idx))

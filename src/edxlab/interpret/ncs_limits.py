@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from edxlab.interpret.config import InterpretConfig
+from edxlab.interpret.ncs_frames import aligned
 from edxlab.reference.ncs_criteria import ncs_criteria
 from edxlab.reference.profiles import default_profile_name, profiles_frame
 
@@ -42,7 +43,12 @@ def with_nid(frame: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> p
     modality, side), ordered like the studies, then the nerve table. Rows of unknown studies
     are dropped."""
     return frame.join(cov.select("study_id", "sidx"), on="study_id", how="inner").with_columns(
-        nid=pl.col("sidx") * 4096
+        nid=_nid(pl.col("sidx"), codes))
+
+
+def _nid(sidx, codes: dict[str, int]) -> pl.Expr:
+    return (
+        sidx * 4096
         + pl.col("nerve").replace_strict(codes, return_dtype=pl.Int64) * 8
         + pl.col("modality").replace_strict(MODALITY_CODES, default=3, return_dtype=pl.Int64) * 2
         + (pl.col("side") == "R").cast(pl.Int64)
@@ -140,12 +146,17 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
     """
     order = site_order()
     seg = segment_table()
-    df = (
-        with_nid(ncs, cov, codes)
-        .join(order, on="stim_site", how="left")
-        .with_columns(pl.col("order").fill_null(99))
-        .sort(["nid", "order"])
+    # the study index and site order are looked up on the key columns only; the responses
+    # are gathered once, in (nid, order) order
+    sidx = aligned(ncs, cov.select("study_id", "sidx"), on="study_id").to_series()
+    df = ncs.with_columns(
+        sidx=sidx,
+        nid=_nid(sidx, codes),
+        order=aligned(ncs, order, on="stim_site").to_series().fill_null(99),
     )
+    if sidx.null_count():  # rows of unknown studies are dropped
+        df = df.filter(pl.col("sidx").is_not_null())
+    df = df.sort(["nid", "order"])
     same = pl.col("nid") == pl.col("nid").shift(1)
     idx = pl.int_range(pl.len(), dtype=pl.Int64)
     df = df.with_columns(
@@ -169,8 +180,8 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
             pl.col("temp_c").max().over("nid").alias("nerve_temp_c"),
         )
         .drop("_same", "_start")
-        .join(seg, on=["nerve", "stim_site"], how="left", maintain_order="left")
     )
+    df = df.hstack(aligned(df, seg, on=["nerve", "stim_site"]).get_columns())
     dlat = pl.col("latency_ms") - pl.col("prev_latency")
     return df.with_columns(
         pl.when(pl.col("rank") > 0)
@@ -196,6 +207,7 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
 
 def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
     """Long measure rows from the ordered responses (distal latency, amplitude, CVs)."""
+    rows = rows.lazy()  # each part gathers only the columns it needs
     distal = rows.filter(pl.col("rank") == 0)
     base = [
         "study_id", "nerve", "modality", "side", "nid", "sidx",
@@ -228,7 +240,7 @@ def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
         value=pl.col("segment_cv"), nr=pl.lit(False),
         distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
     )
-    return pl.concat([lat, amp, scv, mcv], how="vertical_relaxed")
+    return pl.concat([lat, amp, scv, mcv], how="vertical_relaxed").collect()
 
 
 def _fwave_measures(fw: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> pl.DataFrame:
@@ -304,13 +316,14 @@ def nerve_attr(column: str) -> pl.Expr:
 
 
 def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
-    """Join each measure row to its most specific applicable profile row.
+    """Attach each measure row's most specific applicable profile row.
 
     Keys (profile, nerve, modality, measure; one integer ``_lkey``, which ``m`` carries) with
-    a single unconditional row are joined directly; the few stratified keys (age/height strata,
-    record-site variants, wildcard plus specific rows) go through the applicability filter and
-    specificity ranking (ties, which the shipped profiles do not have: the first row wins).
-    Only the key column is joined; the limit columns are stacked onto ``m``.
+    a single unconditional row are looked up directly. The rows of the few stratified keys
+    (age/height strata, record-site variants, wildcard plus specific rows) are walked from the
+    most to the least specific (record site, then age, then height; ties, which the shipped
+    profiles do not have: the first row): each claims the measures it applies to that no more
+    specific row has claimed. The limit columns are gathered once and stacked onto ``m``.
     """
     key = "_lkey"
     lim = limits.select(
@@ -320,29 +333,12 @@ def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
         "per_cm_height", "ref_height_cm", pl.col("distance_mm").alias("ref_distance_mm"),
         # string views: gathering the long citation into every row copies no text
         "absent_normal", "source", "wildcard",
-    ).filter(pl.col(key).is_not_null()).with_row_index("_lrow")
+    ).filter(pl.col(key).is_not_null())
     out_cols = ["bound", "limit", "unit", "ref_distance_mm", "absent_normal", "source"]
     conditional = (
         pl.col("age_min").is_not_null() | pl.col("age_max").is_not_null()
         | pl.col("height_min").is_not_null() | pl.col("height_max").is_not_null()
         | pl.col("per_cm_height").is_not_null() | (pl.col("lim_record_site") != "")
-    )
-    lim = lim.with_columns(_n=pl.len().over(key), _cond=conditional.any().over(key))
-    simple = lim.filter((pl.col("_n") == 1) & ~pl.col("_cond")).select(key, *out_cols)
-    complex_keys = lim.filter((pl.col("_n") > 1) | pl.col("_cond")).select(key).unique()
-
-    cand = (m.lazy().select(key, "record_site", "age", "height_cm")
-            .with_row_index("_rid")
-            .join(complex_keys.lazy(), on=key, how="semi")
-            .join(lim.lazy().drop("_n", "_cond"), on=key, how="inner"))
-    age, h = pl.col("age"), pl.col("height_cm")
-    ok = (
-        ((pl.col("lim_record_site") == "") | (pl.col("lim_record_site") == pl.col("record_site")))
-        & (pl.col("age_min").is_null() | (age >= pl.col("age_min")).fill_null(False))
-        & (pl.col("age_max").is_null() | (age < pl.col("age_max")).fill_null(False))
-        & (pl.col("height_min").is_null() | (h >= pl.col("height_min")).fill_null(False))
-        & (pl.col("height_max").is_null() | (h < pl.col("height_max")).fill_null(False))
-        & (pl.col("per_cm_height").is_null() | h.is_not_null())
     )
     score = (
         (~pl.col("wildcard")).cast(pl.Int32) * 16
@@ -351,30 +347,49 @@ def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
         + (pl.col("height_min").is_not_null() | pl.col("height_max").is_not_null()
            | pl.col("per_cm_height").is_not_null()).cast(pl.Int32) * 2
     )
-    best = (
-        cand.filter(ok)
-        .with_columns(_score=score)
-        .sort(["_rid", "_score", "_lrow"], descending=[False, True, False])
-        .filter(pl.col("_rid").is_first_distinct())
-        .with_columns(
-            limit=pl.when(pl.col("per_cm_height").is_not_null())
-            .then(pl.col("limit") + pl.col("per_cm_height") * (h - pl.col("ref_height_cm")))
-            .otherwise(pl.col("limit"))
-        )
-        .select("_rid", *[pl.col(c).alias(f"{c}_c") for c in out_cols])
-    )
-    # one pass over all rows: the stratified limit if resolved, else the unconditional one,
-    # as row numbers into (simple rows, then resolved rows); the columns are gathered once
-    best = best.collect()
-    keys = m[key]
-    table = pl.concat([simple.select(out_cols),
-                       best.select([pl.col(f"{c}_c").alias(c) for c in out_cols])])
-    lookup = np.full(max(int(keys.max() or 0), int(simple[key].max() or 0)) + 1, -1, np.int64)
-    lookup[simple[key].to_numpy()] = np.arange(simple.height)
-    row = lookup[keys.fill_null(0).to_numpy()]
-    row[best["_rid"].to_numpy()] = simple.height + np.arange(best.height)
-    row = pl.Series(row).set(pl.Series(row < 0) | keys.is_null(), None)
-    return m.hstack(table.select(pl.all().gather(row.cast(pl.UInt32))).get_columns())
+    lim = lim.with_columns(_n=pl.len().over(key), _cond=conditional.any().over(key))
+    simple = lim.filter((pl.col("_n") == 1) & ~pl.col("_cond"))
+    stratified = (lim.filter((pl.col("_n") > 1) | pl.col("_cond"))
+                  .with_columns(_score=score).with_row_index("_lrow")
+                  .sort(["_score", "_lrow"], descending=[True, False]))
+
+    # keys are small integers: dense lookup arrays instead of hash joins over every row
+    keys = m[key].fill_null(-1).to_numpy()
+    size = max(int(keys.max(initial=0)), int(lim[key].max() or 0)) + 1
+    simple_row = np.full(size, -1, np.int64)
+    simple_row[simple[key].to_numpy()] = np.arange(simple.height)
+    is_stratified = np.zeros(size, bool)
+    is_stratified[stratified[key].to_numpy()] = True
+    rid = np.flatnonzero(is_stratified[keys] & (keys >= 0))
+    sub = m.select(key, "record_site", "age", "height_cm")[rid]
+    claimed = np.full(len(rid), -1, np.int64)
+    age, h = pl.col("age"), pl.col("height_cm")
+    for i, r in enumerate(stratified.iter_rows(named=True)):  # reference rows, not measures
+        ok = pl.col(key) == r[key]
+        if r["lim_record_site"] != "":
+            ok &= pl.col("record_site") == r["lim_record_site"]
+        for col, x, op in (("age_min", age, "ge"), ("age_max", age, "lt"),
+                           ("height_min", h, "ge"), ("height_max", h, "lt")):
+            if r[col] is not None:
+                ok &= (x >= r[col] if op == "ge" else x < r[col]).fill_null(False)
+        if r["per_cm_height"] is not None:
+            ok &= h.is_not_null()
+        hit = sub.select(ok.fill_null(False)).to_series().to_numpy() & (claimed < 0)
+        claimed[hit] = i
+    got = claimed >= 0
+    best = stratified.select(*out_cols, "per_cm_height", "ref_height_cm")[claimed[got]].with_columns(
+        limit=pl.when(pl.col("per_cm_height").is_not_null())
+        .then(pl.col("limit") + pl.col("per_cm_height")
+              * (sub["height_cm"].filter(pl.Series(got)) - pl.col("ref_height_cm")))
+        .otherwise(pl.col("limit")))
+
+    # row numbers into (simple rows, then resolved rows); the columns are gathered once
+    table = pl.concat([simple.select(out_cols), best.select(out_cols)], rechunk=True)
+    row = np.where(keys >= 0, simple_row[keys], -1)
+    row[rid] = -1
+    row[rid[got]] = simple.height + np.arange(best.height)
+    row = pl.Series(row).set(pl.Series(row < 0), None).cast(pl.UInt32)
+    return m.hstack(table.select(pl.all().gather(row)).get_columns())
 
 
 def _temperature_minima(limits: pl.DataFrame) -> pl.DataFrame:
@@ -402,7 +417,7 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
         ],
         how="vertical_relaxed",
     ).select(list(MEASURE_SCHEMA)).cast(MEASURE_SCHEMA)
-    m = pl.concat([m, _side_ratios(m)])
+    m = pl.concat([m, _side_ratios(m)], rechunk=True)
     m = m.with_columns(pl.col("nr").fill_null(False))
     limits = profiles_frame(covariates["profile"].unique().drop_nulls().to_list(),
                             config.extra_profiles)
@@ -429,9 +444,15 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
                              (pl.col("nid") // 2) % 4, _code("measure", MEASURE_CODES)),
         )
     )
-    tmin = m.select("profile", "limb").join(_temperature_minima(limits), on=["profile", "limb"],
-                                            how="left", maintain_order="left")
-    m = _attach_limits(m.hstack(tmin.drop("profile", "limb").get_columns()), limits)
+    # the profile's minimum temperature of the limb: a (profile x limb) table, gathered
+    limbs = sorted(set(nerve_table()["limb"].to_list()) | {"other"})
+    tmin = (pl.DataFrame({"profile": pnames}).join(pl.DataFrame({"limb": limbs}), how="cross")
+            .join(_temperature_minima(limits), on=["profile", "limb"], how="left",
+                  maintain_order="left"))
+    at = pl.col("_pcode") * len(limbs) + _code("limb", {x: i for i, x in enumerate(limbs)})
+    m = m.hstack(tmin.select("temp_min", "temp_source")
+                 .select(pl.all().gather(m.select(at.cast(pl.UInt32)).to_series())).get_columns())
+    m = _attach_limits(m, limits)
     m = m.drop("_pcode", "_lkey")
 
     tcfg = crit["temperature"]
@@ -450,8 +471,9 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
     else:
         corrected = pl.col("value")
     # absence judged once per response: normal when the amplitude row says so (sural at 75+)
-    absent_ok = ((pl.col("measure") == "amplitude") & pl.col("absent_normal").fill_null(False)
-                 ).any().over("nid")
+    absent_normal = m["nid"].filter((m["measure"] == "amplitude")
+                                    & m["absent_normal"].fill_null(False))
+    absent_ok = pl.col("nid").is_in(absent_normal.unique().implode())
     m = m.with_columns(cold=cold, value_used=corrected, absent_ok=absent_ok)
     v, lim = pl.col("value_used"), pl.col("limit")
     outside = (

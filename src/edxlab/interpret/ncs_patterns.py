@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import aligned, scattered
+from edxlab.interpret.ncs_frames import NidIndex, aligned, scattered, with_texts
 from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table, rule_id
 
 LABELS = {
@@ -133,15 +133,10 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
                     pl.col("temp_c").alias("_temp"), pl.col("temp_min").alias("_tmin"),
                     pl.col("limb").alias("_limb"))
             .filter(pl.col("nid").is_first_distinct()).sort("nid").collect())
+    index = NidIndex(keys["nid"])
     parts = []
     for measure, p in NERVE_MEASURES.items():
         sub = lm.filter(pl.col("measure") == measure)
-        if measure == "cv":
-            # the slowest segment; among equal velocities, the one the previous ordering of
-            # the measures (phrased rows first) picked
-            sub = (sub.sort(~(pl.col("abnormal") | pl.col("cold_uninterpreted")),
-                            maintain_order=True)
-                   .collect().sort(["nid", "value"]).unique(subset="nid", keep="first").lazy())
         cols = [
             pl.col("value").alias(f"{p}_value" if p in ("amplitude", "side_ratio") else f"{p}_ms"
                                   if p != "cv" else "cv_ms"),
@@ -162,8 +157,17 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
                      pl.col("distance_flag")]
         if measure == "cv":
             cols.append(pl.col("segment_label").alias("cv_segment"))
-        parts.append(sub.select("nid", *cols).collect())
-    out = keys.hstack([c for p in parts for c in aligned(keys, p).get_columns()])
+        if measure == "cv":
+            # the slowest segment; among equal velocities, the one the previous ordering of
+            # the measures (phrased rows first) picked
+            late = ~(pl.col("abnormal") | pl.col("cold_uninterpreted"))
+            part = (sub.select("nid", *cols, _late=late).collect()
+                    .sort("_late", maintain_order=True).drop("_late")
+                    .sort(["nid", "cv_ms"]).unique(subset="nid", keep="first"))
+        else:
+            part = sub.select("nid", *cols).collect()
+        parts.append(index.align(part))
+    out = keys.hstack([c for p in parts for c in p.get_columns()])
 
     def nids(cond: str) -> pl.Expr:
         # filters the nid column only, not the whole frame
@@ -175,13 +179,15 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
         nids("cold_uninterpreted").alias("cold_uninterpreted"),
         nids("outside").alias("any_outside"),
     )
-    text = m.select("nid", "phrase", "rule_id", "abnormal").filter(
+    # texts joined as lists (a string join per group is slow)
+    text = lm.select("nid", "phrase", "rule_id", "abnormal").filter(
         pl.col("phrase").is_not_null()).group_by("nid").agg(
-        pl.col("phrase").str.join("; ").alias("measure_evidence"),
-        pl.col("rule_id").filter(pl.col("abnormal")).str.join(";").alias("measure_rules"),
-    )
+        pl.col("phrase").alias("measure_evidence"),
+        pl.col("rule_id").filter(pl.col("abnormal")).alias("measure_rules"),
+    ).with_columns(pl.col("measure_evidence").list.join("; "),
+                   pl.col("measure_rules").list.join(";")).collect()
     return out.hstack(flags.drop("nid").get_columns()).hstack(
-        aligned(keys, text).get_columns()).with_columns(
+        index.align(text).get_columns()).with_columns(
         profile=pl.coalesce("profile", "_profile"),
         temp_c=pl.coalesce("temp_c", "_temp"),
         temp_min=pl.coalesce("temp_min", "_tmin"),
@@ -197,10 +203,11 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     w = w.hstack(aligned(w, nt, on="nerve").get_columns()).with_columns(
         pl.col("distal_site").fill_null(""), pl.col("distal_entrapment").fill_null(False))
     # distal CMAP duration (for the EFNS/EAN distal duration criterion)
-    dur = rows.filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
-        "distal_duration_ms"))
+    dur = rows.lazy().filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
+        "distal_duration_ms")).collect()
     w = w.hstack(aligned(w, dur).get_columns())
-    sagg = segs.sort(["nid", "seg"]).group_by("nid").agg(
+    sl = segs.lazy().sort(["nid", "seg"])
+    sagg = sl.group_by("nid").agg(
         pl.col("conduction_block").any().alias("conduction_block"),
         pl.col("temporal_dispersion").any().alias("temporal_dispersion"),
         pl.col("cv_demyelinating").any().alias("seg_cv_demyelinating"),
@@ -210,9 +217,11 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         pl.col("entrapment_focal").any().alias("entrapment_focal"),
         ((pl.col("conduction_block") | pl.col("temporal_dispersion")
           | pl.col("focal_slowing"))).any().alias("nonentrapment_focal"),
-        pl.col("rule_ids").filter(pl.col("rule_ids") != "").str.join(";").alias("segment_rules"),
-        pl.col("evidence").filter(pl.col("evidence") != "").str.join("; ").alias("segment_evidence"),
-    )
+    ).collect()
+    # texts are joined over the few segments that have one (string joins per group are slow)
+    sagg = with_texts(sagg, sl, "nid", (pl.col("rule_ids") != "") | (pl.col("evidence") != ""),
+                      segment_rules=(pl.col("rule_ids").filter(pl.col("rule_ids") != ""), ";"),
+                      segment_evidence=(pl.col("evidence").filter(pl.col("evidence") != ""), "; "))
     w = w.hstack(aligned(w, sagg).get_columns())
     for c in ("conduction_block", "temporal_dispersion", "seg_cv_demyelinating",
               "seg_cv_abnormal_nonentrap", "segment_focal", "entrapment_focal",

@@ -355,7 +355,7 @@ def _header(ck: Checker, t: RawTable, spec: Table) -> pl.DataFrame | None:
             close = known.suggest(name, 1)
             hint = f"; did you mean {close[0]}?" if close else ""
             ck.add(t.label, 1, name, None, "warning",
-                   f"unknown column '{name}' kept but not used{hint}", "unknown_column")
+                   f"unknown column '{name}' kept (stored as text) but not used{hint}", "unknown_column")
     missing = [c.name for c in spec.columns.values() if c.required and c.name not in frame.columns]
     ck.missing_columns[t.label] = set(missing)
     for name in missing:

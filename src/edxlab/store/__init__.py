@@ -135,11 +135,37 @@ def export_dataset(db: str | Path, out: str | Path, format: str = "csv", *,
         ds = load_dataset(con)
     finally:
         con.close()
+    files = sorted(set(ds["signals"]["file"].drop_nulls().to_list())) if "signals" in ds.frames else []
     if key is not None:
         from edxlab.store.pseudonymize import pseudonymize
 
         ds = pseudonymize(ds, key, shift_dates=shift_dates)
-    return write_dataset(ds, out, format)
+    written = write_dataset(ds, out, format)
+    return written + _export_recordings(db, files, written, key)
+
+
+def _export_recordings(db, files: list[str], written: list[Path], key: bytes | None) -> list[Path]:
+    """Copy the kept recordings named in ``signals`` next to the exported tables (pseudonymous
+    with ``key``), with their WFDB data files; a recording not kept is skipped (the exported
+    ``signals`` row still names it)."""
+    from edxlab.store.recordings import copy_recording, normalized
+
+    root = recordings_dir(db)
+    if not files or not root.is_dir() or not written:
+        return []
+    target = written[0].parent
+    out: list[Path] = []
+    for file in files:
+        rel = normalized(file)
+        if not (root / rel).is_file():
+            continue
+        stem = Path(rel).with_suffix("")
+        companions = [rel]
+        if Path(rel).suffix.lower() == ".hea":  # its data files share the stem (x.dat, x.bin)
+            companions += [p.relative_to(root).as_posix() for p in (root / rel).parent.glob(stem.name + ".*")
+                           if p.suffix.lower() != ".hea"]
+        out += [copy_recording(root, c, target, key) for c in companions]
+    return out
 
 
 def _check_name(name: str) -> None:
@@ -210,7 +236,12 @@ def read_table(con, name: str) -> pl.DataFrame:
 
 
 def load_dataset_table(con, name: str) -> pl.DataFrame:
+    """A dataset table in canonical form, with the lab's extra columns (text) after the
+    declared ones."""
     schema = tables()[name].polars_schema()
-    cols = ", ".join(quote(c) for c in schema)
+    stored = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position", [name]).fetchall()]
+    cols = ", ".join(quote(c) for c in [*schema, *(c for c in stored if c not in schema)])
     frame = con.sql(f"SELECT {cols} FROM {quote(name)}").pl()
     return from_store(frame, tables()[name])

@@ -73,7 +73,7 @@ def run_import(dataset: str, db: str, pseudonymize: str | None, shift_dates: boo
         raise typer.Exit(1) from None
     from edxlab.store.recordings import keep_recordings, recordings_dir
 
-    kept = keep_recordings(dataset, recordings_dir(db))
+    kept = keep_recordings(dataset, recordings_dir(db), key=key)
     if summary.changed:
         typer.echo(f"Imported {dataset} into {db}" + (" (pseudonymized)" if key else "") + ":")
     else:
@@ -93,7 +93,13 @@ def run_export(db: str, out: str, format: str, pseudonymize: str | None,
     import typer
 
     files = export_dataset(db, out, format, key=_key(pseudonymize), shift_dates=shift_dates)
-    typer.echo(f"Wrote {len(files)} file{'s' * (len(files) != 1)} to {out}")
+    folder = files[0].parent if files else Path(out)
+    recordings = [f for f in files if f.parent != folder]  # recordings sit in subfolders
+    tables = len(files) - len(recordings)
+    text = f"Wrote {tables} file{'s' * (tables != 1)} to {out}"
+    if recordings:
+        text += f" and {len(recordings)} recording file{'s' * (len(recordings) != 1)}"
+    typer.echo(text)
 
 
 def run_demo(out: str) -> None:

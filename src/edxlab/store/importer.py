@@ -21,7 +21,7 @@ from edxlab.errors import StoreError
 from edxlab.log import logger
 from edxlab.model.dataset import Dataset
 from edxlab.model.schema import TABLE_NAMES, tables
-from edxlab.store.schema import ensure_schema, quote, to_store
+from edxlab.store.schema import add_extra_columns, ensure_schema, quote, to_store
 
 Progress = Callable[[str, str, int], None]
 """progress(stage, table, rows): stage is 'read', 'validate', 'store' or 'done'."""
@@ -100,6 +100,7 @@ def merge_table(con, name: str, frame: pl.DataFrame, import_id: int, source_hash
     change = TableChange()
     if frame.height == 0:
         return change
+    add_extra_columns(con, name, frame, spec)
     target = quote(name)
     incoming = f"edxlab_incoming_{name}"
     con.register(incoming, frame.to_arrow(compat_level=pl.CompatLevel.newest()))

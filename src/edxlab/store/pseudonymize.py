@@ -4,7 +4,9 @@ The same key gives the same pseudonyms on every import (so re-imports match); no
 stored anywhere. With ``shift_dates`` every date of a patient (studies, attacks, MRI, signs)
 moves back by the same number of days (1..365, derived from the key and the patient), so intervals
 within a patient are kept; a study without ``age_years`` gets the age computed from the true
-date first, so ages are kept too. Free-text notes are dropped.
+date first, so ages are kept too. Free-text notes are dropped. Recording file names in
+``signals`` become ``recordings/R<hex>.<ext>`` (:mod:`edxlab.store.recordings` copies the files
+under those names with their identifying header fields removed).
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ def _digest(key: bytes, kind: str, value: str) -> bytes:
 
 
 def pseudonym(key: bytes, kind: str, value: str) -> str:
-    """``P``/``S`` + 20 hex digits of HMAC-SHA256(key, kind:value)."""
-    prefix = {"patient": "P", "study": "S"}[kind]
+    """``P``/``S``/``R`` (patient, study, recording) + 20 hex digits of HMAC-SHA256(key, kind:value)."""
+    prefix = {"patient": "P", "study": "S", "recording": "R"}[kind]
     return prefix + _digest(key, kind, value).hex()[:20]
 
 
@@ -74,6 +76,11 @@ def pseudonymize(ds: Dataset, key: bytes, shift_dates: bool = False) -> Dataset:
                                                            return_dtype=pl.String))
         if "note" in frame.columns:
             exprs.append(pl.lit(None, dtype=pl.String).alias("note"))
+        if name == "signals" and "file" in frame.columns:  # file names often carry identifiers
+            from edxlab.store.recordings import pseudonymous_file
+
+            files = {f: pseudonymous_file(key, f) for f in frame["file"].drop_nulls().unique().to_list()}
+            exprs.append(pl.col("file").replace_strict(files, default=None, return_dtype=pl.String))
         frames[name] = frame.with_columns(exprs) if exprs else frame
     return Dataset(frames=frames, source=None, issues=list(ds.issues))
 

@@ -2,8 +2,9 @@
 app answers each page this way instead of loading the whole database).
 
 Every value a caller passes is a bound parameter (``?``); table and column names are checked
-against the schema (``model/tables.toml``) or against the tables and columns the database holds
-before they are written into SQL.
+against the schema (``model/tables.toml``) or must be plain names before they are written into
+SQL. Rows come in insertion order: a filtered scan keeps it (DuckDB's
+``preserve_insertion_order``, on by default); reads of several keys sort by ``rowid``.
 
 - :func:`rows_where` / :func:`rows_in`: the rows of one table whose column equals a value / is
   one of some values, in insertion order (dataset tables in canonical form);
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from functools import cache
 from dataclasses import dataclass
 
 import polars as pl
@@ -40,11 +42,22 @@ def table_columns(con, name: str) -> list[str]:
         "ORDER BY column_index", [name]).fetchall()]
 
 
+@cache
+def _schema(name: str) -> dict:
+    """The canonical column -> dtype of a dataset table (built once)."""
+    return tables()[name].polars_schema()
+
+
+@cache
+def _list_columns(name: str) -> frozenset[str]:
+    return frozenset(c for c, t in _schema(name).items() if t == pl.List(pl.String))
+
+
 def _checked(con, name: str, column: str | None = None) -> None:
     """A dataset table's column is checked against the schema; a derived table's name and
     column must be plain names (and DuckDB then refuses any it does not hold)."""
     if name in TABLE_NAMES:   # created with the store's schema
-        if column is not None and column not in tables()[name].polars_schema():
+        if column is not None and column not in _schema(name):
             raise InputError(f"table '{name}' has no column '{column}'")
         return
     if not NAME.match(name):
@@ -68,18 +81,42 @@ def _sql(con, name: str, sql: str, params: list) -> pl.DataFrame:
         raise InputError(f"table '{name}' has no such column") from None
 
 
+#: DuckDB column types -> Polars dtypes of the frames built from fetched rows
+POLARS_TYPES = {"VARCHAR": pl.String, "DOUBLE": pl.Float64, "FLOAT": pl.Float32,
+                "BIGINT": pl.Int64, "INTEGER": pl.Int32, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
+                "VARCHAR[]": pl.List(pl.String), "TIMESTAMP": pl.Datetime("us")}
+
+
+def _small_frame(con, name: str, sql: str, params: list) -> pl.DataFrame:
+    """A query's few rows as a frame (fetched as Python rows; dtypes from the result's column
+    types, inferred for any other type)."""
+    import duckdb
+
+    try:
+        cursor = con.execute(sql, params)
+        described = [(d[0], POLARS_TYPES.get(str(d[1]))) for d in cursor.description]
+        rows = cursor.fetchall()
+    except duckdb.CatalogException:
+        raise InputError(f"no table '{name}' in the database") from None
+    except duckdb.BinderException:
+        raise InputError(f"table '{name}' has no such column") from None
+    columns = {n: [r[i] for r in rows] for i, (n, _) in enumerate(described)}
+    return pl.DataFrame(columns, schema_overrides={n: t for n, t in described if t is not None},
+                        strict=False)
+
+
 def _select(con, name: str, column: str, values: list) -> pl.DataFrame:
     """Rows whose ``column`` equals one of ``values``, in insertion order. A few values are
     looked up one equality at a time (each prunes the table's row groups by their min/max
     statistics); many values are one semi-join."""
     if name in TABLE_NAMES:
         spec = tables()[name]
-        cols = ", ".join(quote(c) for c in spec.polars_schema())
+        cols = ", ".join(quote(c) for c in _schema(name))
     else:
         spec, cols = None, "*"
-    if len(values) == 1:
-        frame = _sql(con, name, f"SELECT {cols} FROM {quote(name)} WHERE {quote(column)} = ? "
-                     "ORDER BY rowid", values)
+    if len(values) == 1:   # the few rows of one key: fetched as rows (cheaper than Arrow)
+        frame = _small_frame(con, name, f"SELECT {cols} FROM {quote(name)} "
+                             f"WHERE {quote(column)} = ?", values)
         return from_store(frame, spec) if spec is not None else frame
     target = f"SELECT {cols}, rowid AS edxlab_row__ FROM {quote(name)}"
     if len(values) <= MAX_EQUALITIES:
@@ -122,15 +159,14 @@ def records_where(con, name: str, column: str, value,
         _checked(con, name, wanted)
     lists = []
     if name in TABLE_NAMES:
-        schema = tables()[name].polars_schema()
+        schema = _schema(name)
         cols = ", ".join(quote(c) for c in (columns or schema))
-        lists = [c for c, t in schema.items() if t == pl.List(pl.String)
-                 and (columns is None or c in columns)]
+        lists = [c for c in _list_columns(name) if columns is None or c in columns]
     else:
         cols = ", ".join(quote(c) for c in columns) if columns else "*"
     try:
-        cursor = con.execute(f"SELECT {cols} FROM {quote(name)} WHERE {quote(column)} = ? "
-                             "ORDER BY rowid", [value])
+        cursor = con.execute(f"SELECT {cols} FROM {quote(name)} WHERE {quote(column)} = ?",
+                             [value])
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     except duckdb.CatalogException:
@@ -245,6 +281,7 @@ class PatientIndex:
         self._columns: tuple[str, ...] = ()
         self._table = ""
         self._extra: dict[str, str] = {}
+        self._counts: dict[tuple, int] = {}   # per table version: filters -> patients
         self._version = 0
         self._lock = threading.Lock()
 
@@ -270,9 +307,6 @@ class PatientIndex:
                                    f"FROM incoming{' ORDER BY patient_id' if main else ''}"
                                    ).fetchall()
                     cursor.unregister("incoming")
-                    # one patient's rows (the patient page) are an index lookup, not a scan
-                    cursor.execute(f"CREATE INDEX {name}_patient ON {name} (patient_id)"
-                                   ).fetchall()
             finally:
                 cursor.close()
             old = [self._table, *self._extra.values()]
@@ -289,7 +323,7 @@ class PatientIndex:
             return []
         cursor = self._con.cursor()
         try:
-            result = cursor.execute(f"SELECT * FROM {table} WHERE patient_id = ? ORDER BY rowid",
+            result = cursor.execute(f"SELECT * FROM {table} WHERE patient_id = ?",
                                     [patient_id])
             names = [d[0] for d in result.description]
             return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
@@ -320,8 +354,14 @@ class PatientIndex:
         select = ", ".join(quote(c) for c in columns)
         cursor = self._con.cursor()
         try:
-            total = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}",
-                                   params).fetchall()[0][0]
+            key = (table, where, tuple(params))
+            total = self._counts.get(key)
+            if total is None:   # the same filters on other pages or sorts: counted once
+                total = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}",
+                                       params).fetchall()[0][0]
+                if len(self._counts) > 256:
+                    self._counts.clear()
+                self._counts[key] = total
             result = cursor.execute(f"SELECT {select} FROM {table} WHERE {where} ORDER BY {order} "
                                     "LIMIT ? OFFSET ?", [*params, query.limit, query.offset])
             blank = dict.fromkeys(wanted)
@@ -335,9 +375,10 @@ class PatientIndex:
             cursor.close()
         return total, rows
 
-    def row(self, patient_id: str) -> dict | None:
-        """The list's row of one patient, or None."""
-        table, columns = self._table, self._columns
+    def row(self, patient_id: str, columns: Sequence[str] | None = None) -> dict | None:
+        """The list's row of one patient (only ``columns`` when given), or None."""
+        table = self._table
+        columns = tuple(c for c in (columns or self._columns) if c in self._columns)
         if not table:
             return None
         cursor = self._con.cursor()

@@ -67,12 +67,36 @@ def create_table_sql(spec: Table) -> str:
     pk = primary_key(spec)
     if pk:
         cols.append(f"PRIMARY KEY ({', '.join(quote(k) for k in pk)})")
-    for col in spec.columns.values():
-        if col.references:
-            parent, parent_col = col.references.split(".")
-            cols.append(f"FOREIGN KEY ({quote(col.name)}) REFERENCES {quote(parent)} "
-                        f"({quote(parent_col)})")
+    # no FOREIGN KEYs: the validator checks every reference (file, row, column) before an import,
+    # and DuckDB's foreign keys refuse updating any column of a referenced row (duckdb#25654), so
+    # a corrected age or serostatus could not be re-imported
     return f"CREATE TABLE IF NOT EXISTS {quote(spec.name)} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def drop_foreign_keys(con) -> None:
+    """Rebuild the dataset tables of a database made with foreign keys (edxlab before 2026-11)
+    without them, keeping every row, column and the insertion order."""
+    with_fk = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'"
+    ).fetchall()}
+    if not with_fk & set(TABLE_NAMES):
+        return
+    for name in TABLE_NAMES:
+        con.execute(f"CREATE TEMP TABLE {quote('edxlab_copy_' + name)} AS "
+                    f"SELECT * FROM {quote(name)}").fetchall()
+    for name in reversed(TABLE_NAMES):  # children first
+        con.execute(f"DROP TABLE {quote(name)}").fetchall()
+    specs = tables()
+    for name in TABLE_NAMES:
+        con.execute(create_table_sql(specs[name])).fetchall()
+        copy = quote("edxlab_copy_" + name)
+        have = [r[0] for r in con.execute(f"SELECT * FROM {copy} LIMIT 0").description]
+        for col in have:
+            if col not in specs[name].polars_schema():
+                con.execute(f"ALTER TABLE {quote(name)} ADD COLUMN {quote(col)} VARCHAR").fetchall()
+        cols = ", ".join(quote(c) for c in have)
+        con.execute(f"INSERT INTO {quote(name)} ({cols}) SELECT {cols} FROM {copy}").fetchall()
+        con.execute(f"DROP TABLE {copy}").fetchall()
 
 
 def ensure_schema(con) -> None:
@@ -81,6 +105,7 @@ def ensure_schema(con) -> None:
         con.execute(statement).fetchall()
     con.execute("INSERT INTO edxlab_meta VALUES ('format_version', ?) ON CONFLICT DO NOTHING",
                 [FORMAT_VERSION]).fetchall()
+    drop_foreign_keys(con)
     specs = tables()
     for name in TABLE_NAMES:
         spec = specs[name]
@@ -94,17 +119,32 @@ def ensure_schema(con) -> None:
                             f"{sql_type(dtype)}").fetchall()
 
 
+def extra_columns(frame: pl.DataFrame, spec: Table) -> list[str]:
+    """A lab's own columns (not in the format): stored as text beside the declared ones."""
+    schema = spec.polars_schema()
+    return [c for c in frame.columns if c not in schema and not c.startswith("__")]
+
+
 def to_store(frame: pl.DataFrame, spec: Table) -> pl.DataFrame:
-    """Canonical frame -> the frame stored (list columns joined with ``;``)."""
+    """Canonical frame -> the frame stored (list columns joined with ``;``; extra columns as
+    text)."""
     schema = spec.polars_schema()
     return frame.select([
         pl.col(c).list.join(";") if t == pl.List(pl.String) else pl.col(c).cast(t)
-        for c, t in schema.items()])
+        for c, t in schema.items()] + [frame.get_column(c).cast(pl.String)
+                                       for c in extra_columns(frame, spec)])
 
 
 def from_store(frame: pl.DataFrame, spec: Table) -> pl.DataFrame:
-    """Stored frame -> canonical frame."""
+    """Stored frame -> canonical frame (extra columns kept as text, after the declared ones)."""
     schema = spec.polars_schema()
     return frame.select([
         pl.col(c).str.split(";") if t == pl.List(pl.String) else pl.col(c).cast(t)
-        for c, t in schema.items()])
+        for c, t in schema.items()] + [frame.get_column(c) for c in extra_columns(frame, spec)])
+
+
+def add_extra_columns(con, name: str, frame: pl.DataFrame, spec: Table) -> None:
+    """Add the frame's extra columns to the stored table ``name`` (text) when they are new."""
+    for column in extra_columns(frame, spec):
+        con.execute(f"ALTER TABLE {quote(name)} ADD COLUMN IF NOT EXISTS {quote(column)} VARCHAR"
+                    ).fetchall()

@@ -1,6 +1,6 @@
 """What the import page delegates to: validation (edxlab.io), the import (edxlab.store) and the
-interpretation of the imported studies (edxlab.interpret), as ``edxlab import`` followed by
-``edxlab interpret --db`` would do.
+interpretation of the imported patients' studies (edxlab.interpret), as ``edxlab import``
+followed by ``edxlab interpret --db`` would do (for the uploaded patients only).
 
 No validation, storage or clinical logic lives here. :func:`import_job` runs under the
 database's one writer; the store's import is one transaction, so a failure anywhere leaves the
@@ -43,27 +43,30 @@ def _upload_issue(path: Path, message: str) -> Issue:
 
 
 def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[Progress], dict]:
-    """The work of one import job (run by :class:`~edxlab.web.jobs.JobRunner`)."""
+    """The work of one import job (run by :class:`~edxlab.web.jobs.JobRunner`): the import
+    (one transaction), then the interpretation of the uploaded patients' studies only (all of
+    their studies, a chunk of patients at a time), whose findings rows replace theirs."""
     database, project = app_state.db, app_state.project
 
     def work(progress: Progress) -> dict:
         from edxlab import store
-        from edxlab.web.project import interpret
+        from edxlab.io import read_dataset
+        from edxlab.store.importer import hash_source
+
+        def stage(stage, table, rows):
+            progress(*STAGES.get(stage, (stage, 0.3)))
 
         try:
             with database.writer() as con:
-                summary = store.import_dataset(
-                    path, database.path,
-                    progress=lambda stage, table, rows: progress(*STAGES.get(stage, (stage, 0.3))))
+                stage("read", "", 0)
+                dataset = read_dataset(path, progress=lambda table: stage("validate", table, 0))
+                summary = store.import_frames(dataset, database.path,
+                                              source_hash=hash_source(path), progress=stage)
                 store.keep_recordings(path, database.recordings)
-                progress("Interpreting the studies", 0.55)
-                dataset = store.load_dataset(con)
-                dataset.source = database.recordings
-                findings = interpret(dataset)
-                progress("Storing the findings", 0.75)
-                for name, frame in findings.items():
-                    store.write_findings(con, name, frame)
-            progress("Preparing the pages", 0.85)
+                patients = uploaded_patients(con, dataset)
+                del dataset
+                interpret_patients(con, database.recordings, patients, progress)
+            progress("Preparing the pages", 0.9)
             _new_generation(project)
             with database.reader() as con:
                 project.patient_index(con, app_state.cohort_settings)
@@ -74,6 +77,64 @@ def import_job(app_state, path: Path, on_done: Callable[[], None]) -> Callable[[
             raise
         finally:
             on_done()
+
+    return work
+
+
+#: patients interpreted at a time after an import
+CHUNK_PATIENTS = 2000
+
+
+def uploaded_patients(con, dataset) -> list[str]:
+    """Every patient the upload has a row of (directly, or through one of their studies)."""
+    from edxlab.store.reads import TEST_TABLES, rows_in
+
+    ids: set[str] = set()
+    for name in ("patients", "studies", "attacks", "mri", "signs"):
+        ids.update(dataset[name]["patient_id"].drop_nulls().to_list())
+    studies: set[str] = set()
+    for name in TEST_TABLES:
+        studies.update(dataset[name]["study_id"].drop_nulls().to_list())
+    studies -= set(dataset.studies["study_id"].to_list())
+    if studies:
+        ids.update(rows_in(con, "studies", "study_id", sorted(studies))["patient_id"].to_list())
+    return sorted(ids)
+
+
+def interpret_patients(con, recordings: Path, patients: list[str], progress: Progress) -> None:
+    """Interpret every study of ``patients`` again and store their findings rows in place of
+    the previous ones (``edxlab interpret --db`` for these patients only). Their old rows go
+    first, so a failure part-way leaves studies without findings (interpreted on demand by the
+    pages), never stale ones."""
+    from edxlab.store.partial import add_findings_rows, drop_findings_rows, index_findings
+    from edxlab.store.reads import patients_dataset, rows_in
+    from edxlab.web.project import interpret
+
+    if not patients:
+        return
+    studies = rows_in(con, "studies", "patient_id", patients)["study_id"].to_list()
+    drop_findings_rows(con, studies, patients)
+    for start in range(0, len(patients), CHUNK_PATIENTS):
+        chunk = patients[start:start + CHUNK_PATIENTS]
+        progress(f"Interpreting the studies ({start + len(chunk)} of {len(patients)} patients)",
+                 0.55 + 0.3 * start / len(patients))
+        dataset = patients_dataset(con, chunk)
+        dataset.source = recordings
+        add_findings_rows(con, interpret(dataset))
+    index_findings(con)
+
+
+def index_job(database) -> Callable[[Progress], dict]:
+    """Job: index the findings tables on their keys when they are not (a database written by
+    ``edxlab interpret --db``), so that a page's findings rows are index lookups."""
+
+    def work(progress: Progress) -> dict:
+        from edxlab.store.partial import index_findings
+
+        progress("Indexing the findings tables", 0.1)
+        with database.writer() as con:
+            created = index_findings(con)
+        return {"messages": [f"{len(created)} indexes created."]}
 
     return work
 

@@ -34,7 +34,7 @@ def study_page(request: Request, study_id: str) -> Response:
         signals = project.study_rows(con, "signals", study_id)
         measured = []
         if signals:
-            _, findings = project.study_view(con, study_id)
+            _, findings = project.study_view(con, study_id, study)
             muscles = findings.get("muscle_findings")
             if muscles is not None and "measured_classification" in muscles.columns:
                 measured = muscles.filter(
@@ -62,6 +62,6 @@ def study_report(request: Request, study_id: str) -> Response:
     state = request.app.state
     with state.db.reader() as con:
         study = _study(state.project, con, study_id)
-        dataset, findings = state.project.study_view(con, study_id)
+        dataset, findings = state.project.study_view(con, study_id, study)
     label = SYNTHETIC_LABEL if is_synthetic(study) else ""
     return HTMLResponse(render_study_report(dataset, findings, study_id, label))
