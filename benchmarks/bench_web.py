@@ -144,17 +144,18 @@ def client_loop(base: str, n: int, patients: list[str], studies: list[str], seed
 
 
 def new_patients(n: int, folder: Path) -> str:
-    """Write ``n`` synthetic patients with identifiers not in the database (SYN-NEW...) as CSV
-    files into ``folder``; returns one of their identifiers."""
+    """Write ``n`` synthetic patients with identifiers not in the database yet (SYN-N<time>-...)
+    as CSV files into ``folder``; returns one of their identifiers."""
     import polars as pl
 
     from edxlab.io import write_dataset
     from edxlab.synth import generate
 
     ds = generate("registry", n, seed=99).dataset()
+    prefix = f"SYN-N{int(time.time()) % 10**6}-"
     for name, frame in ds.frames.items():
         ds[name] = frame.with_columns(
-            pl.col(c).str.replace("^SYN-", "SYN-NEW") for c in ("patient_id", "study_id")
+            pl.col(c).str.replace("^SYN-", prefix) for c in ("patient_id", "study_id")
             if c in frame.columns)
     write_dataset(ds, folder, "csv")
     return ds.patients["patient_id"][0]
