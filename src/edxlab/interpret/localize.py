@@ -21,6 +21,7 @@ never explains denervation.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -45,8 +46,10 @@ def empty_lesions() -> pl.DataFrame:
     return pl.DataFrame(schema=LESION_SCHEMA)
 
 
+@cache
 def chart() -> pl.DataFrame:
-    """The innervation chart with its row order (``chart_order``) for listing muscles."""
+    """The innervation chart with its row order (``chart_order``) for listing muscles (cached:
+    treat it as read-only, like the innervation frames)."""
     region_rank = {r: i for i, r in enumerate(innervation.REGIONS)}
     main_idx = pl.col("main_roots").list.eval(
         pl.element().replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64)).list.min()

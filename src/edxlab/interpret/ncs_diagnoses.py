@@ -96,8 +96,7 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
         .alias("palm_lat_abn"),
         (pl.col("absent") & (pl.col("modality") == "sensory")).any().alias("sens_absent"),
     ), msens, ["study_id", "side"], pl.col("abnormal"),
-        pl.col("evidence").str.join("; ").alias("sens_ev"),
-        pl.col("rule_ids").str.join(";").alias("sens_rules"))
+        sens_ev=(pl.col("evidence"), "; "), sens_rules=(pl.col("rule_ids"), ";"))
     mot = med.filter(pl.col("modality") == "motor").select(
         "study_id", "side",
         pl.col("distal_latency_abnormal").alias("dl_abn"),
@@ -351,9 +350,9 @@ def _demyelinating_met(w: pl.DataFrame, cset: dict) -> pl.DataFrame:
         (pl.col("demy_f") | pl.col("demy_f_absent")).sum().alias("n_f"),
         pl.col("demy_f_absent").sum().alias("n_f_absent"),
     ), mot, "study_id", pl.col("n_demyelinating") > 0,
-        pl.concat_str([pl.col("nerve"), pl.lit(" "), pl.col("side"), pl.lit(": "),
-                       pl.col("demyelinating_features").str.replace_all(";", ", ")])
-        .str.join("; ").alias("demy_evidence"))
+        demy_evidence=(pl.concat_str([pl.col("nerve"), pl.lit(" "), pl.col("side"), pl.lit(": "),
+                                      pl.col("demyelinating_features").str.replace_all(";", ", ")]),
+                       "; "))
     if rule == "aan_3_of_4":
         met = ((pl.col("n_cv") >= 2).cast(pl.Int32) + (pl.col("n_cbtd") >= 1).cast(pl.Int32)
                + (pl.col("n_dl") >= 2).cast(pl.Int32) + (pl.col("n_f") >= 2).cast(pl.Int32)) >= 3
@@ -402,8 +401,7 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
         (pl.col("low_amplitude") & (pl.col("modality") == "motor")).any().alias("motor_low"),
     )
     per = with_texts(per, nw, "study_id", pl.col("gen"),
-                     pl.col("evidence").str.join("; ").alias("pn_evidence"),
-                     pl.col("rule_ids").str.join(";").alias("pn_rules"))
+                     pn_evidence=(pl.col("evidence"), "; "), pn_rules=(pl.col("rule_ids"), ";"))
     demy = _demyelinating_met(w, cset)
     per = per.join(demy, on="study_id", how="left").with_columns(
         pl.col("demyelinating_met").fill_null(False), pl.col("n_any").fill_null(0))

@@ -23,11 +23,15 @@ def scattered(height: int, rows: pl.Series, values: pl.Series) -> pl.Series:
 
 
 def with_texts(agg: pl.DataFrame, frame: pl.DataFrame | pl.LazyFrame, by: str | list[str],
-               rows: pl.Expr, *texts: pl.Expr) -> pl.DataFrame:
-    """``agg`` (one row per group of ``by``) plus the text aggregations ``texts`` (string joins)
-    computed over the rows where ``rows`` holds only: joining strings per group is slow and most
-    groups have nothing to say. Groups without such rows get "" (as a join over no rows)."""
-    t = frame.lazy().filter(rows).group_by(by).agg(*texts).collect()
+               rows: pl.Expr, **texts: tuple[pl.Expr, str]) -> pl.DataFrame:
+    """``agg`` (one row per group of ``by``) plus text columns: ``name=(expr, separator)`` joins
+    ``expr`` over the group's rows where ``rows`` holds. Only those rows are grouped (most
+    groups have nothing to say) and the texts are joined as lists (a string join per group is
+    slow). Groups without such rows get "" (as a join over no rows)."""
+    t = (frame.lazy().filter(rows).group_by(by)
+         .agg(*[e.alias(n) for n, (e, _) in texts.items()])
+         .with_columns(pl.col(n).list.join(sep) for n, (_, sep) in texts.items())
+         .collect())
     return agg.hstack(aligned(agg, t, on=by).fill_null("").get_columns())
 
 

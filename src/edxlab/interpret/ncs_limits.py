@@ -207,6 +207,7 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
 
 def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
     """Long measure rows from the ordered responses (distal latency, amplitude, CVs)."""
+    rows = rows.lazy()  # each part gathers only the columns it needs
     distal = rows.filter(pl.col("rank") == 0)
     base = [
         "study_id", "nerve", "modality", "side", "nid", "sidx",
@@ -239,7 +240,7 @@ def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
         value=pl.col("segment_cv"), nr=pl.lit(False),
         distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
     )
-    return pl.concat([lat, amp, scv, mcv], how="vertical_relaxed")
+    return pl.concat([lat, amp, scv, mcv], how="vertical_relaxed").collect()
 
 
 def _fwave_measures(fw: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> pl.DataFrame:
@@ -443,9 +444,15 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
                              (pl.col("nid") // 2) % 4, _code("measure", MEASURE_CODES)),
         )
     )
-    tmin = m.select("profile", "limb").join(_temperature_minima(limits), on=["profile", "limb"],
-                                            how="left", maintain_order="left")
-    m = _attach_limits(m.hstack(tmin.drop("profile", "limb").get_columns()), limits)
+    # the profile's minimum temperature of the limb: a (profile x limb) table, gathered
+    limbs = sorted(set(nerve_table()["limb"].to_list()) | {"other"})
+    tmin = (pl.DataFrame({"profile": pnames}).join(pl.DataFrame({"limb": limbs}), how="cross")
+            .join(_temperature_minima(limits), on=["profile", "limb"], how="left",
+                  maintain_order="left"))
+    at = pl.col("_pcode") * len(limbs) + _code("limb", {x: i for i, x in enumerate(limbs)})
+    m = m.hstack(tmin.select("temp_min", "temp_source")
+                 .select(pl.all().gather(m.select(at.cast(pl.UInt32)).to_series())).get_columns())
+    m = _attach_limits(m, limits)
     m = m.drop("_pcode", "_lkey")
 
     tcfg = crit["temperature"]

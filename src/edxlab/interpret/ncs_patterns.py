@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import NidIndex, aligned, scattered
+from edxlab.interpret.ncs_frames import NidIndex, aligned, scattered, with_texts
 from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table, rule_id
 
 LABELS = {
@@ -203,8 +203,8 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     w = w.hstack(aligned(w, nt, on="nerve").get_columns()).with_columns(
         pl.col("distal_site").fill_null(""), pl.col("distal_entrapment").fill_null(False))
     # distal CMAP duration (for the EFNS/EAN distal duration criterion)
-    dur = rows.filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
-        "distal_duration_ms"))
+    dur = rows.lazy().filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
+        "distal_duration_ms")).collect()
     w = w.hstack(aligned(w, dur).get_columns())
     sl = segs.lazy().sort(["nid", "seg"])
     sagg = sl.group_by("nid").agg(
@@ -219,11 +219,9 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
           | pl.col("focal_slowing"))).any().alias("nonentrapment_focal"),
     ).collect()
     # texts are joined over the few segments that have one (string joins per group are slow)
-    stext = sl.filter((pl.col("rule_ids") != "") | (pl.col("evidence") != "")).group_by("nid").agg(
-        pl.col("rule_ids").filter(pl.col("rule_ids") != "").str.join(";").alias("segment_rules"),
-        pl.col("evidence").filter(pl.col("evidence") != "").str.join("; ").alias("segment_evidence"),
-    ).collect()
-    sagg = sagg.hstack(aligned(sagg, stext).fill_null("").get_columns())
+    sagg = with_texts(sagg, sl, "nid", (pl.col("rule_ids") != "") | (pl.col("evidence") != ""),
+                      segment_rules=(pl.col("rule_ids").filter(pl.col("rule_ids") != ""), ";"),
+                      segment_evidence=(pl.col("evidence").filter(pl.col("evidence") != ""), "; "))
     w = w.hstack(aligned(w, sagg).get_columns())
     for c in ("conduction_block", "temporal_dispersion", "seg_cv_demyelinating",
               "seg_cv_abnormal_nonentrap", "segment_focal", "entrapment_focal",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from edxlab.interpret.ncs_frames import scattered
 from edxlab.interpret.ncs_limits import NERVE_KEY
 from edxlab.reference.ncs_criteria import ncs_criteria
 
@@ -26,7 +27,8 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
     crit = ncs_criteria()
     une, per, fdrop = crit["une"], crit["peroneal_fibular_head"], crit["focal_drop"]
     ndec = fdrop["drop_decimals"]
-    segs = rows.filter((pl.col("rank") > 0) & (pl.col("modality") == "motor")).select(
+    # rows are in (nid, order) order, so the segments come sorted by (nid, seg)
+    segs = rows.lazy().filter((pl.col("rank") > 0) & (pl.col("modality") == "motor")).select(
         "nid", *NERVE_KEY,
         pl.col("rank").alias("seg"),
         "segment_site", "segment_label", "entrapment", "cb_excluded",
@@ -34,7 +36,7 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         pl.col("duration_increase_pct").round(ndec),
     )
     # filter only the needed columns of the (wide, long) measures frame
-    cv = measures.select(*SEGMENT_KEY, "measure", "value", "limit", "abnormal",
+    cv = measures.lazy().select(*SEGMENT_KEY, "measure", "value", "limit", "abnormal",
                          "cold_uninterpreted").filter(pl.col("measure") == "cv").select(
         *SEGMENT_KEY,
         pl.col("value").alias("cv"),
@@ -42,16 +44,16 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         pl.col("abnormal").alias("cv_abnormal"),
         pl.col("cold_uninterpreted").alias("cv_cold"),
     )
-    amp = measures.select("nid", "measure", "value", "limit").filter(
+    amp = measures.lazy().select("nid", "measure", "value", "limit").filter(
         pl.col("measure") == "amplitude").select(
         "nid",
         pl.col("value").alias("distal_amp"),
         pl.col("limit").alias("amp_lln"),
     )
     s = (
-        segs.join(cv, on=SEGMENT_KEY, how="left")
-        .join(amp, on="nid", how="left")
-        .sort(SEGMENT_KEY)
+        segs.join(cv, on=SEGMENT_KEY, how="left", maintain_order="left")
+        .join(amp, on="nid", how="left", maintain_order="left")
+        .collect()
         .with_columns(_same=(pl.col("nid") == pl.col("nid").shift(1)).fill_null(False))
         .with_columns(prev_cv=pl.when(pl.col("_same")).then(pl.col("cv").shift(1)),
                       prev_cv_abnormal=pl.when(pl.col("_same")).then(pl.col("cv_abnormal").shift(1)))
@@ -163,13 +165,17 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
                         pl.lit("% of LLN)")])),
     ]
     flags = [f for f, _, _ in pieces]
-    s = s.with_row_index("_srow")
     hit = pl.any_horizontal(flags)
-    flagged = s.filter(hit).with_columns(
+    # texts are built for the flagged segments only, then put back in place
+    s = s.with_row_index("_srow")
+    done = s.lazy().filter(hit).select(
+        "_srow",
         rule_ids=pl.concat_str([pl.when(pl.col(f)).then(pl.lit(r)) for f, r, _ in pieces],
                                separator=";", ignore_nulls=True),
         evidence=pl.concat_str([pl.when(pl.col(f)).then(t) for f, _, t in pieces],
                                separator="; ", ignore_nulls=True),
+    ).collect()
+    return s.drop("_srow").with_columns(
+        scattered(s.height, done["_srow"], done["rule_ids"]).fill_null(""),
+        scattered(s.height, done["_srow"], done["evidence"]).fill_null(""),
     )
-    rest = s.filter(~hit).with_columns(rule_ids=pl.lit(""), evidence=pl.lit(""))
-    return pl.concat([flagged, rest], rechunk=True).drop("_srow")  # callers order by (nid, seg)
