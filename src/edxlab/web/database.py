@@ -27,6 +27,7 @@ class Database:
 
         self.recordings = recordings_dir(self.path)
         self._con = open_store(self.path, create=not read_only, read_only=read_only)
+        self._con.execute("SET enable_progress_bar = false").fetchall()
         self.write_lock = threading.Lock()
 
     @contextmanager
@@ -47,6 +48,13 @@ class Database:
                 yield cursor
             finally:
                 cursor.close()
+
+    def missing_indexes(self) -> bool:
+        """Whether a findings table lacks the index of its key (``store.partial``)."""
+        from edxlab.store.partial import missing_findings_indexes
+
+        with self.reader() as con:
+            return bool(missing_findings_indexes(con))
 
     def close(self) -> None:
         self._con.close()
