@@ -16,7 +16,7 @@ import duckdb
 
 
 class Database:
-    def __init__(self, path: Path, *, read_only: bool = False):
+    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str = "512MB"):
         from edxlab.store import open_store
 
         self.path = Path(path)
@@ -28,6 +28,9 @@ class Database:
         self.recordings = recordings_dir(self.path)
         self._con = open_store(self.path, create=not read_only, read_only=read_only)
         self._con.execute("SET enable_progress_bar = false").fetchall()
+        # DuckDB's own memory (buffer cache, joins of an import) stays under this; larger work
+        # spills to a temporary folder beside the database
+        self._con.execute("SET memory_limit = ?", [memory_limit]).fetchall()
         self.write_lock = threading.Lock()
 
     @contextmanager
