@@ -330,8 +330,8 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         "nid",
         rule_ids=pl.concat_str([pl.col("measure_rules"), pl.col("segment_rules"), demy_rules],
                                separator=";", ignore_nulls=True)
-        .str.split(";").list.eval(pl.element().filter(pl.element() != "")).list.unique()
-        .list.sort().list.join(";"),
+        # unique sorted ids; an empty id (from ";;") sorts first and is stripped with its ";"
+        .str.split(";").list.unique().list.sort().list.join(";").str.strip_prefix(";"),
         evidence=pl.concat_str([
             pl.when(pl.col("measure_evidence") != "").then(pl.col("measure_evidence")),
             pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),
