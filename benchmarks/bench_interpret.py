@@ -212,6 +212,41 @@ def _row_group_slices(path: Path) -> list[tuple[int, int]]:
     return out
 
 
+def _interpret_chunk(g, workdir, outdir, worker, names, slices, config, with_emg, compression,
+                     writers, cpu, timed_ncs) -> int:
+    """Read chunk ``g``, interpret it, append its findings to the Parquet writers; add the CPU
+    seconds of each stage to ``cpu``. Returns the number of studies."""
+    import polars as pl
+
+    from edxlab.interpret import pipeline
+    from edxlab.model.dataset import Dataset
+
+    t0 = time.process_time()
+    frames = {n: pl.scan_parquet(workdir / f"{n}.parquet").slice(*slices[n][g]).collect()
+              for n in names}
+    ds = Dataset.from_frames(**frames)
+    t1 = time.process_time()
+    if with_emg:
+        f = pipeline.interpret_dataset(ds, config)
+        out = {name: getattr(f, name) for name in OUTPUTS}
+    else:
+        ncs = timed_ncs(ds, config)
+        out = {"nerve_findings": ncs.nerve_findings, "study_ncs": ncs.study_ncs, "lesions": ncs.lesions}
+    t2 = time.process_time()
+    for name, frame in out.items():
+        # string views pass to Arrow without a copy; Parquet stores them as plain strings
+        t = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+        if name not in writers:
+            writers[name] = pq.ParquetWriter(outdir / f"{name}-{worker}.parquet", t.schema,
+                                             compression=compression, write_statistics=False)
+        writers[name].write_table(t)
+    t3 = time.process_time()
+    cpu["read"] += t1 - t0
+    cpu["emg_glue"] += t2 - t1
+    cpu["write"] += t3 - t2
+    return ds.studies.height
+
+
 def _worker(args) -> dict:
     """Interpret every ``workers``-th chunk; CPU seconds per stage (process time: this worker's
     threads, POLARS_MAX_THREADS=1 with 2 workers).
@@ -222,15 +257,12 @@ def _worker(args) -> dict:
     """
     workdir, outdir, worker, workers, profile, with_emg, compression = args
     os.environ.setdefault("POLARS_MAX_THREADS", "1" if workers > 1 else "2")
-    import polars as pl
     import pyarrow as pa
 
     pa.set_cpu_count(1)
     pa.set_io_thread_count(1)
     from edxlab.interpret import pipeline
     from edxlab.interpret.config import InterpretConfig
-    from edxlab.interpret.ncs import interpret_ncs
-    from edxlab.model.dataset import Dataset
 
     cpu = {"read": 0.0, "ncs": 0.0, "emg_glue": 0.0, "write": 0.0}
     real_ncs = pipeline.interpret_ncs
@@ -250,30 +282,9 @@ def _worker(args) -> dict:
     n_studies = 0
     cpu_start = time.process_time()
     for g in range(worker, len(slices["studies"]), workers):
-        t0 = time.process_time()
-        frames = {n: pl.scan_parquet(workdir / f"{n}.parquet").slice(*slices[n][g]).collect()
-                  for n in names}
-        ds = Dataset.from_frames(**frames)
-        t1 = time.process_time()
-        if with_emg:
-            f = pipeline.interpret_dataset(ds, config)
-            out = {name: getattr(f, name) for name in OUTPUTS}
-        else:
-            ncs = timed_ncs(ds, config)
-            out = {"nerve_findings": ncs.nerve_findings, "study_ncs": ncs.study_ncs, "lesions": ncs.lesions}
-        t2 = time.process_time()
-        for name, frame in out.items():
-            # string views pass to Arrow without a copy; Parquet stores them as plain strings
-            t = frame.to_arrow(compat_level=pl.CompatLevel.newest())
-            if name not in writers:
-                writers[name] = pq.ParquetWriter(outdir / f"{name}-{worker}.parquet", t.schema,
-                                                 compression=compression, write_statistics=False)
-            writers[name].write_table(t)
-        t3 = time.process_time()
-        cpu["read"] += t1 - t0
-        cpu["emg_glue"] += t2 - t1
-        cpu["write"] += t3 - t2
-        n_studies += ds.studies.height
+        # one function call per chunk: its frames are freed before the next chunk starts
+        n_studies += _interpret_chunk(g, workdir, outdir, worker, names, slices, config, with_emg,
+                                      compression, writers, cpu, timed_ncs)
     t0 = time.process_time()
     for w in writers.values():
         w.close()
@@ -684,7 +695,7 @@ def run_baseline(workdir: Path, sample: int, profile: str, with_emg: bool = True
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--studies", type=int, default=1_000_000)
-    ap.add_argument("--chunk", type=int, default=10_000)
+    ap.add_argument("--chunk", type=int, default=25_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--baseline-sample", type=int, default=2000)
     ap.add_argument("--profile", default="age_height_stratified")

@@ -11,6 +11,7 @@ Targets: startup < 3 s, server peak RSS < 1 GB, p95 < 150 ms for the patient lis
 page and a study page.
 
     python benchmarks/bench_web.py [--patients 67000] [--requests 60] [--clients 8] [--keep DB]
+                                   [--import-patients N]
 """
 
 from __future__ import annotations
@@ -142,6 +143,45 @@ def client_loop(base: str, n: int, patients: list[str], studies: list[str], seed
     return out, errors
 
 
+def new_patients(n: int, folder: Path) -> str:
+    """Write ``n`` synthetic patients with identifiers not in the database yet (SYN-N<time>-...)
+    as CSV files into ``folder``; returns one of their identifiers."""
+    import polars as pl
+
+    from edxlab.io import write_dataset
+    from edxlab.synth import generate
+
+    ds = generate("registry", n, seed=99).dataset()
+    prefix = f"SYN-N{int(time.time()) % 10**6}-"
+    for name, frame in ds.frames.items():
+        ds[name] = frame.with_columns(
+            pl.col(c).str.replace("^SYN-", prefix) for c in ("patient_id", "study_id")
+            if c in frame.columns)
+    write_dataset(ds, folder, "csv")
+    return ds.patients["patient_id"][0]
+
+
+def import_through_web(base: str, folder: Path) -> dict:
+    """Upload the CSV files of ``folder`` on the import page, confirm, wait for the job."""
+    import re
+
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=600) as client:
+        token = re.search(r'name="csrf-token" content="([0-9a-f]+)"',
+                          client.get("/import").text).group(1)
+        files = [("files", (p.name, p.read_bytes())) for p in sorted(folder.glob("*.csv"))]
+        report = client.post("/import", data={"csrf_token": token}, files=files)
+        action = report.text.split('action="/import/')[1].split('"')[0]
+        t0 = time.perf_counter()
+        job = client.post(f"/import/{action}", data={"csrf_token": token}).headers["location"]
+        while True:
+            state = client.get(job + ".json").json()
+            if state["done"]:
+                return {**state, "job_s": time.perf_counter() - t0}
+            time.sleep(0.2)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -160,6 +200,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="requests per client")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--keep", type=Path, help="reuse/keep the database at this path")
+    parser.add_argument("--import-patients", type=int, default=0,
+                        help="then import this many new patients through the import page and "
+                             "check that their page is served (the database is changed)")
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory()
     db = args.keep or Path(tmp.name) / "bench.duckdb"
@@ -191,13 +234,27 @@ def main() -> None:
             for kind, values in out.items():
                 samples.setdefault(kind, []).extend(values)
         rss = peak_rss_mb(server.pid)
+        imported = {}
+        if args.import_patients:
+            import httpx
+
+            folder = Path(tmp.name) / "new_patients"
+            new_id = new_patients(args.import_patients, folder)
+            state = import_through_web(base, folder)
+            shown = httpx.get(f"{base}/patients/{new_id}", timeout=60).status_code
+            imported = {"patients": args.import_patients, "state": state["state"],
+                        "job_s": round(state["job_s"], 1), "new_patient_page": shown,
+                        "server_peak_rss_mb": round(peak_rss_mb(server.pid))}
+            print(f"import of {args.import_patients} patients through the web: {state['state']} "
+                  f"in {state['job_s']:.1f} s; new patient page {shown}; server peak memory "
+                  f"{imported['server_peak_rss_mb']} MB")
     finally:
         server.terminate()
         server.wait(30)
     results = {"clients": args.clients, "requests": sum(map(len, samples.values())),
                "wall_s": round(wall, 2), "errors": errors[:10], "server_peak_rss_mb": round(rss),
                "startup_s": round(ready, 2), "startup_rss_mb": round(startup_rss),
-               "first_list_s": round(listed, 2), **sizes, "pages": {}}
+               "first_list_s": round(listed, 2), "import": imported, **sizes, "pages": {}}
     print(f"{results['requests']} requests by {args.clients} clients in {wall:.1f} s; "
           f"server peak memory {rss:.0f} MB; errors: {len(errors)}")
     for kind, values in samples.items():

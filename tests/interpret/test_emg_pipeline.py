@@ -139,3 +139,33 @@ def test_summary_opens_abnormal_when_only_the_needle_emg_is_abnormal():
     assert s05["summary"].startswith("Abnormal study. There is no electrodiagnostic evidence")
     s04 = sf.filter(pl.col("study_id") == "S04").row(0, named=True)  # normal study
     assert s04["summary"].startswith("Normal study.")
+
+
+def test_lower_trunk_plexopathy_explains_the_hand_muscles_and_spares_the_cord_question():
+    rows = replace(normal_rows(), "ulnar", "sensory", "R", [sen("ulnar", "R", 2.7, 4.0, 110.0)])
+    rows = replace(rows, "ulnar", "motor", "R", [mot("ulnar", "R", "wrist", 2.9, 3.0, 70.0),
+                                                 mot("ulnar", "R", "below_elbow", 6.4, 2.9, 200.0),
+                                                 mot("ulnar", "R", "above_elbow", 8.2, 2.8, 100.0)])
+    rows = replace(rows, "median", "motor", "R", [mot("median", "R", "wrist", 3.7, 3.5, 70.0),
+                                                  mot("median", "R", "elbow", 7.8, 3.4, 220.0)])
+    rows += [nr(sen("medial_antebrachial_cutaneous", "R", 2.0, 10.0, 120.0, stim="elbow",
+                    record="forearm")),
+             mot("radial", "R", "forearm", 2.4, 1.0, 60.0)]
+    neuro = dict(dur="increased", amp="increased", rec="reduced")
+    ds = with_emg(dataset(rows, NORMAL_F), [
+        emg_row(m, "2+", **neuro) for m in ("first_dorsal_interosseous", "abductor_pollicis_brevis",
+                                             "abductor_digiti_minimi", "extensor_indicis",
+                                             "flexor_pollicis_longus")
+    ] + [emg_row("triceps_brachii"), emg_row("biceps_brachii"),
+         emg_row("cervical_paraspinal", level="C8")])
+    f = interpret_dataset(ds)
+    s = f.study_findings.row(0, named=True)
+    assert s["mononeuropathies"] == []
+    assert (s["denervation_explained_by_ncs"], s["lmn_involvement"]) == (True, False)
+    assert s["denervation_pattern"] == "plexus" and s["denervation_segments"] == []
+    assert s["summary"] == (
+        "Abnormal study. There is electrodiagnostic evidence of a right brachial plexopathy "
+        "(lower trunk), moderate in severity. Needle EMG shows active and chronic denervation in "
+        "the FPL, ADM, FDI, EIP, APB, explained by the right brachial plexopathy (lower trunk).")
+    fdi = f.muscle_findings.filter(pl.col("muscle") == "first_dorsal_interosseous").row(0, named=True)
+    assert fdi["explained_by"] == "brachial_plexus:R:lower_trunk"

@@ -257,7 +257,10 @@ def test_low_cmaps_with_a_low_snap_are_not_motor_only():
     _, s, _ = run(rows, NORMAL_F)
     assert s["motor_only_pattern"] is False
     assert s["ncs_abnormal"] is True
-    assert s["mononeuropathies"] == ["ulnar:R:"]  # motor and sensory ulnar axon loss, not localized
+    # low median and ulnar CMAPs and ulnar SNAP, normal median SNAP: the classic lower trunk /
+    # medial cord pattern (neurogenic thoracic outlet), not an ulnar neuropathy
+    assert s["mononeuropathies"] == []
+    assert "a right brachial plexopathy (lower trunk or medial cord)" in s["ncs_summary"]
 
 
 COLD_LEG = [mot("peroneal", "R", "ankle", 7.0, 5.0, 90.0), mot("peroneal", "R", "below_fibular_head", 14.75, 4.8, 310.0)]
@@ -532,3 +535,62 @@ def test_pure_sensory_polyneuropathy_reads_an_axonal():
         ("median", "sensory", "R"), ("ulnar", "sensory", "R"), ("radial", "sensory", "R"),
         ("sural", "sensory", "R")}
     assert "evidence of an axonal sensory polyneuropathy" in s["ncs_summary"]
+
+
+LOWER_TRUNK = [mot("ulnar", "R", "wrist", 2.9, 3.0, 70.0), mot("ulnar", "R", "below_elbow", 6.4, 2.9, 200.0),
+               mot("ulnar", "R", "above_elbow", 8.2, 2.8, 100.0),
+               mot("median", "R", "wrist", 3.7, 3.5, 70.0), mot("median", "R", "elbow", 7.8, 3.4, 220.0),
+               sen("ulnar", "R", 2.7, 4.0, 110.0),
+               nr(sen("medial_antebrachial_cutaneous", "R", 2.0, 10.0, 120.0, stim="elbow",
+                      record="forearm"))]
+
+
+def _lower_trunk_rows(extra=()):
+    rows = normal_rows()
+    for nerve, modality in (("ulnar", "motor"), ("median", "motor"), ("ulnar", "sensory")):
+        rows = replace(rows, nerve, modality, "R", [])
+    return rows + LOWER_TRUNK + list(extra)
+
+
+def test_lower_trunk_plexopathy_is_one_plexus_lesion_not_an_ulnar_neuropathy():
+    f, s, n = run(_lower_trunk_rows(), NORMAL_F)
+    assert s["mononeuropathies"] == [] and s["polyneuropathy"] == "none"
+    les = f.lesions.row(0, named=True)
+    assert (les["kind"], les["nerve"], les["side"], les["site"], les["severity"]) == (
+        "plexopathy", "brachial_plexus", "R", "lower_trunk;medial_cord", "moderate")
+    assert les["rule_ids"] == "plexopathy.ncs"
+    # the median SNAP (digit 2: upper/middle trunk, lateral cord) is normal: spared elements
+    assert s["ncs_summary"].startswith(
+        "Abnormal study. There is electrodiagnostic evidence of a right brachial plexopathy "
+        "(lower trunk or medial cord), moderate in severity.")
+
+
+def test_radial_motor_response_separates_lower_trunk_from_medial_cord():
+    normal_eip = [mot("radial", "R", "forearm", 2.4, 4.0, 60.0)]
+    f, s, n = run(_lower_trunk_rows(normal_eip), NORMAL_F)
+    assert f.lesions["site"].to_list() == ["medial_cord"]  # posterior-cord EIP spared
+    low_eip = [mot("radial", "R", "forearm", 2.4, 1.0, 60.0)]
+    f, s, n = run(_lower_trunk_rows(low_eip), NORMAL_F)
+    assert f.lesions["site"].to_list() == ["lower_trunk"]
+
+
+def test_upper_trunk_plexopathy():
+    """LABC absent and radial SNAP low; the normal median digit-2 SNAP (upper or middle trunk,
+    lateral cord) spares only the lateral cord."""
+    rows = normal_rows() + [
+        nr(sen("lateral_antebrachial_cutaneous", "R", 2.0, 15.0, 120.0, stim="elbow", record="forearm")),
+        sen("radial", "R", 2.3, 6.0, 100.0)]
+    f, s, n = run(rows, NORMAL_F)
+    assert f.lesions.select("kind", "site").rows() == [("plexopathy", "upper_trunk")]
+    assert "a right brachial plexopathy (upper trunk)" in s["ncs_summary"]
+
+
+def test_normal_sensory_responses_make_it_root_not_plexus():
+    """C8 radiculopathy: low ulnar and median CMAPs, normal ulnar SNAP and MABC."""
+    rows = _lower_trunk_rows()
+    rows = replace(rows, "ulnar", "sensory", "R", [sen("ulnar", "R", 2.7, 25.0, 110.0)])
+    rows = replace(rows, "medial_antebrachial_cutaneous", "sensory", "R", [
+        sen("medial_antebrachial_cutaneous", "R", 2.0, 12.0, 120.0, stim="elbow", record="forearm")])
+    f, s, n = run(rows, NORMAL_F)
+    assert "plexopathy" not in f.lesions["kind"].to_list()
+    assert s["motor_only_pattern"] is True

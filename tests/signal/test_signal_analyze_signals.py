@@ -26,4 +26,4 @@ def test_signals_table_gives_measured_rows_per_muscle():
     assert rows["deltoid"]["measured_classification"] == "unreadable"
     assert "recording not found" in rows["deltoid"]["measured_reasons"]
     assert set(out["provenance"]) == {"measured"}
-    assert rows["biceps_brachii"]["measured_muap_amplitude_uv"] > 400
+    assert rows["biceps_brachii"]["measured_muap_amplitude_uv"] > 350

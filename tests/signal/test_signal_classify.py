@@ -32,3 +32,16 @@ def test_small_short_polyphasic_muaps_are_myopathic():
                        "deltoid", 45, firing_cv=[0.1] * 5)
     assert r["classification"] == "myopathic"
     assert set(r["rules"]) == {"myopathic_small_short", "myopathic_polyphasic"}
+
+
+def test_one_large_muap_in_a_small_sample_is_neurogenic():
+    """Stalberg's 2 of 20 read proportionally: 1 of 6 MUAPs above the biceps upper limit (ULN of
+    the mean, 666 uV at 40 years) is neurogenic; 1 of 12 is not (2 would be needed)."""
+    six = classify_muaps([950, 540, 440, 370, 300, 420], [11, 10, 11, 12, 10, 11], [3] * 6, [8] * 6,
+                         "biceps_brachii", 40, firing_cv=[0.2] * 6)
+    assert six["classification"] == "neurogenic"
+    assert six["rules"] == ["neurogenic_large_muaps"]
+    assert six["reasons"][0].startswith("1 of 6 MUAPs larger than 666 uV")
+    twelve = classify_muaps([950] + [400] * 11, [10] * 12, [3] * 12, [8] * 12, "biceps_brachii", 40,
+                            firing_cv=[0.2] * 12)
+    assert "neurogenic_large_muaps" not in twelve["rules"]

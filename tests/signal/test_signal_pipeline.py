@@ -36,7 +36,7 @@ def test_measured_classification_beside_grades_with_disagreement():
     assert bb["measured_classification"] == "neurogenic"
     assert bb["measured_provenance"] == "measured"
     assert bb["measured_disagreement"] == "MUAPs measured neurogenic, graded normal"
-    assert bb["measured_muap_amplitude_uv"] > 400
+    assert bb["measured_muap_amplitude_uv"] > 350
     ta = m["tibialis_anterior"]
     assert ta["measured_classification"] is None and ta["measured_disagreement"] is None
 

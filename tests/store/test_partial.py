@@ -33,3 +33,22 @@ def test_only_findings_tables_take_rows(tmp_path):
     with pytest.raises(InputError, match="'patients' is not a findings table"):
         add_findings_rows(con, {"patients": pl.DataFrame({"patient_id": ["P1"]})})
     con.close()
+
+
+def test_findings_tables_are_indexed_on_their_keys_and_still_take_rows(tmp_path):
+    from edxlab.store.partial import index_findings, missing_findings_indexes
+
+    con = store.open_store(tmp_path / "p.duckdb")
+    store.write_findings(con, "study_findings", pl.DataFrame(
+        {"study_id": ["S1", "S2"], "patient_id": ["P1", "P2"], "denervation": [True, False]}))
+    assert missing_findings_indexes(con) == [("study_findings", "study_id"),
+                                             ("study_findings", "patient_id")]
+    assert index_findings(con) == ["edxlab_study_findings_study_id",
+                                   "edxlab_study_findings_patient_id"]
+    assert missing_findings_indexes(con) == [] and index_findings(con) == []
+    drop_findings_rows(con, ["S2"], ["P2"])
+    add_findings_rows(con, {"study_findings": pl.DataFrame(
+        {"study_id": ["S2"], "patient_id": ["P2"], "denervation": [True]})})
+    assert con.execute("SELECT denervation FROM study_findings WHERE study_id = 'S2'"
+                       ).fetchall() == [(True,)]
+    con.close()

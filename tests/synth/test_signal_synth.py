@@ -24,3 +24,20 @@ def test_decomposition_of_synthetic_trains(snr_db):
     rows, pooled = score_units(s.trains, dec.trains())
     assert pooled["precision"] > 0.98
     assert pooled["f1"] >= 0.95
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_decomposition_of_eight_crowded_units(seed):
+    """8 units of one MUAP family (amplitudes 150-800 uV) at SNR 10 dB: many superpositions and
+    similar shapes; every unit found once (no duplicate or satellite units)."""
+    s = synth_voluntary(duration_s=10, n_units=8, snr_db=10, seed=seed)
+    dec = decompose(s.data, s.fs)
+    rows, pooled = score_units(s.trains, dec.trains())
+    assert len(dec.units) == 8
+    assert pooled["precision"] > 0.97
+    assert pooled["f1"] >= 0.9
+
+
+def test_five_units_give_five_trains():
+    s = synth_voluntary(duration_s=10, n_units=5, snr_db=20, seed=0)
+    assert len(decompose(s.data, s.fs).units) == 5

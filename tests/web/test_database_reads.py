@@ -266,3 +266,29 @@ def test_reimporting_the_example_leaves_one_findings_row_per_study(site, example
     assert import_example(site)["state"] == "done"
     with site.app.state.db.reader() as con:
         assert _counts(con) == before
+
+
+def test_read_only_server_reads_pages_from_the_database(tmp_path, example):
+    example_db(example, tmp_path)
+    with make_client(tmp_path, read_only=True) as client:
+        listing = client.get("/patients?sort=n_studies&desc=1",
+                             headers={"Accept": "application/json"}).json()
+        assert listing["total"] == 5
+        assert client.get("/patients/P01").status_code == 200
+        assert client.get("/studies/S01/report.html").status_code == 200
+        assert client.get("/").status_code == 200
+
+
+def test_server_indexes_findings_tables_written_without_indexes(tmp_path, example):
+    from edxlab.store.partial import missing_findings_indexes
+
+    example_db(example, tmp_path)
+    with make_client(tmp_path) as client:
+        for _ in range(200):
+            with client.app.state.db.reader() as con:
+                if not missing_findings_indexes(con):
+                    break
+            time.sleep(0.05)
+        with client.app.state.db.reader() as con:
+            assert missing_findings_indexes(con) == []
+        assert client.get("/patients/P01").status_code == 200

@@ -131,7 +131,8 @@ def interpret_emg(
     rows, kinds = observation_kinds(ds["emg"], crit)
     kinds = _kind_chart(localize.attach_chart(kinds), crit).sort("kind_id")
     # w: one row per muscle examined, with its kind's columns
-    w = rows.with_row_index("row_id").hstack(kinds.drop("kind_id").select(pl.all().gather(rows["kind_id"])))
+    w = rows.with_row_index("row_id").hstack(
+        kinds.drop("kind_id").select(pl.all().gather(rows["kind_id"])))
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(
         localize.with_segments(w.select(

@@ -73,6 +73,10 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
     side = pl.col("lesion_side").replace_strict(_SIDE, default="", return_dtype=pl.String)
     phrase = (
         pl.when(pl.col("is_poly")).then(pl.lit("the polyneuropathy"))
+        .when(pl.col("is_plexus")).then(pl.concat_str(
+            pl.lit("the "), side, pl.col("lesion_nerve").str.replace("_plexus", "").str.replace_all("_", " "),
+            pl.lit(" plexopathy ("),
+            pl.col("lesion_site").str.replace_all(";", " or ").str.replace_all("_", " "), pl.lit(")")))
         .otherwise(pl.concat_str(
             pl.lit("the "), side, pl.col("lesion_nerve").str.replace_all("_", " "),
             pl.lit(" neuropathy"),

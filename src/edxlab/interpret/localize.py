@@ -21,6 +21,7 @@ never explains denervation.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -45,8 +46,10 @@ def empty_lesions() -> pl.DataFrame:
     return pl.DataFrame(schema=LESION_SCHEMA)
 
 
+@cache
 def chart() -> pl.DataFrame:
-    """The innervation chart with its row order (``chart_order``) for listing muscles."""
+    """The innervation chart with its row order (``chart_order``) for listing muscles (cached:
+    treat it as read-only, like the innervation frames)."""
     region_rank = {r: i for i, r in enumerate(innervation.REGIONS)}
     main_idx = pl.col("main_roots").list.eval(
         pl.element().replace_strict(innervation.SEGMENT_INDEX, return_dtype=pl.Int64)).list.min()
@@ -118,12 +121,16 @@ def prepared_lesions(lesions: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFram
         pl.col("kind").is_in(ex["focal_kinds"]).alias("is_focal"),
         pl.col("kind").is_in(ex["cranial_kinds"]).alias("is_cranial"),
         pl.col("kind").is_in(ex["polyneuropathy_kinds"]).alias("is_poly"),
+        pl.col("kind").is_in(ex.get("plexus_kinds", ["plexopathy"])).alias("is_plexus"),
     )
     les = les.join(sites, on=["nerve", "site"], how="left")
     code = (
         pl.when(pl.col("is_poly")).then(pl.lit("polyneuropathy"))
         .when(pl.col("is_cranial")).then(pl.concat_str(
             pl.col("nerve"), pl.lit(":"), pl.col("side").fill_null("")))
+        .when(pl.col("is_plexus")).then(pl.concat_str(  # elements joined by "/": codes are ;-listed
+            pl.col("nerve"), pl.lit(":"), pl.col("side").fill_null(""), pl.lit(":"),
+            pl.col("site").str.replace_all(";", "/")))
         .otherwise(pl.concat_str(
             pl.col("nerve"), pl.lit(":"), pl.col("side").fill_null(""), pl.lit(":"), pl.col("site")))
     )
@@ -141,6 +148,8 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
     den = muscles.filter(pl.col("denervation")).select(
         "row_id", "study_id", "side", "nerve", "nerve_path", "branch_position", "distal", "region",
         "nucleus", "display",
+        pl.col("plexus") if "plexus" in muscles.columns
+        else pl.lit([], dtype=pl.List(pl.String)).alias("plexus"),
     )
     les = prepared_lesions(lesions, crit)
     pairs = den.join(les, on="study_id", how="inner")
@@ -185,8 +194,22 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
             pl.lit(" not localized along the nerve, taken to explain the whole nerve "
                    "[emg.explained.focal_unlocalized]")))
     )
+    # a plexopathy explains the muscles whose fibres pass through one of its elements (a
+    # lumbar or sacral plexus lesion also those of the lumbosacral trunk/plexus)
+    elements = pl.col("lesion_site").str.split(";")
+    leg = elements.list.set_intersection(pl.lit(["lumbar_plexus", "sacral_plexus"])).list.len() > 0
+    plexus = pl.col("is_plexus") & side_ok & (
+        (pl.col("plexus").list.set_intersection(elements).list.len() > 0)
+        | (leg & pl.col("plexus").list.contains("lumbosacral_plexus"))
+    )
+    why = (
+        pl.when(pl.col("is_plexus")).then(pl.concat_str(
+            pl.lit("plexopathy "), pl.col("lesion_code"), pl.lit(" on the "), pl.col("display"),
+            pl.lit("'s path [emg.explained.plexus]")))
+        .otherwise(why)
+    )
     hits = (
-        pairs.filter(focal | cranial | poly)
+        pairs.filter(focal | cranial | poly | plexus)
         .with_columns(why.alias("why"))
         .group_by("row_id")
         .agg(
@@ -258,8 +281,8 @@ def study_patterns(
     ``plexus_element`` when the pattern is ``plexus``).
 
     In order: all explained by a polyneuropathy -> ``length_dependent``; all bulbar -> ``bulbar``;
-    one peripheral nerve -> ``single_nerve``; all explained by several focal lesions ->
-    ``multiple_nerves``; several nerves sharing one plexus element, no paraspinal denervation and
+    one peripheral nerve -> ``single_nerve``; all explained by a plexopathy of the NCS ->
+    ``plexus``; all explained by several focal lesions -> ``multiple_nerves``; several nerves sharing one plexus element, no paraspinal denervation and
     an abnormal sensory response in that limb (``sensory_abnormal``: study_id,
     sensory_abnormal_arm, sensory_abnormal_leg; give none for studies with a polyneuropathy)
     -> ``plexus``; one myotome (``seg``, see :func:`myotomes`) among the roots of every limb
@@ -276,6 +299,9 @@ def study_patterns(
         pl.col("_para").any().alias("_any_para"),
         pl.col("explained_by").fill_null("").str.contains("polyneuropathy").all().alias("_poly"),
         pl.col("explained_by_ncs").fill_null(False).all().alias("_all_expl"),
+        pl.col("explained_by").fill_null("").str.contains("_plexus:").all().alias("_plex_lesion"),
+        pl.col("explained_by").str.extract(r"_plexus:[^:]*:([a-z_]+)").drop_nulls().first()
+        .alias("_plex_site"),
         (~pl.col("_para")).sum().alias("_n_limb"),
     )
     limb = sel.filter(~pl.col("_para"))
@@ -313,6 +339,7 @@ def study_patterns(
         pl.when(pl.col("_poly")).then(pl.lit("length_dependent"))
         .when(pl.col("_bulbar")).then(pl.lit("bulbar"))
         .when((pl.col("_nerves") <= 1) & ~pl.col("_any_para")).then(pl.lit("single_nerve"))
+        .when(pl.col("_plex_lesion")).then(pl.lit("plexus"))
         .when(pl.col("_all_expl")).then(pl.lit("multiple_nerves"))
         .when(~pl.col("_any_para") & pl.col("plexus_element").is_not_null()
               & pl.col("sensory_abnormal").fill_null(False)).then(pl.lit("plexus"))
@@ -322,7 +349,8 @@ def study_patterns(
     )
     return per.select(
         "study_id", pattern.alias("pattern"),
-        pl.when(pattern == "plexus").then(pl.col("plexus_element")).alias("plexus_element"),
+        pl.when(pattern == "plexus").then(pl.coalesce("_plex_site", "plexus_element"))
+        .alias("plexus_element"),
     )
 
 

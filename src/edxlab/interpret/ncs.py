@@ -33,6 +33,7 @@ from edxlab.interpret.ncs_limits import (
     study_covariates,
 )
 from edxlab.interpret.ncs_patterns import measure_phrases, nerve_patterns
+from edxlab.interpret.ncs_plexus import plexopathies
 from edxlab.interpret.ncs_segments import segment_findings
 from edxlab.interpret.ncs_summary import _and_join, summaries
 from edxlab.reference.ncs_criteria import criteria_set, default_criteria_name, ncs_criteria
@@ -172,6 +173,14 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pl.col("pattern").is_in(["axonal", "absent"]).any().alias("pg_low"),
     )
 
+    # plexopathy: axon loss in several nerves of one limb, a sensory response among them, through
+    # one plexus element no normal response passes (ncs_plexus.py); those nerves are not also
+    # non-localized mononeuropathies
+    with_poly = pn_kind.filter(pl.col("polyneuropathy").fill_null("none") != "none").select("study_id")
+    plexus_lesions, plexus_nerves = plexopathies(
+        w, w.select("study_id").unique().join(with_poly, on="study_id", how="anti"),
+        localized_keys, crit)
+
     # non-localized mononeuropathies (no polyneuropathy): motor + sensory of one nerve, or a
     # sensory response absent / below half its limit with the other side's normal
     # other side of the same nerve study: nid with the side bit flipped
@@ -184,6 +193,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
                  & (pl.col("absent") | pl.col("low_amplitude")))
         .join(pn_kind, on="study_id", how="left")
         .filter(pl.col("polyneuropathy").fill_null("none") == "none")
+        .join(plexus_nerves, on=["study_id", "parent", "side"], how="anti")
         .join(other_side, on="nid", how="left")
         .with_columns(
             axon=pl.lit(True),
@@ -229,7 +239,9 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     ).select(list(LESION_SCHEMA))
 
     cranial, blink = cranial_neuropathies(cranial_in)
-    lesions = pl.concat([pn_lesions, monos, cranial]).cast(WORK_LESION_SCHEMA).sort(
+    plexus = _lesion(plexus_lesions.with_columns(length_dependent=pl.lit(None, pl.Boolean)),
+                     "plexopathy")
+    lesions = pl.concat([pn_lesions, monos, plexus, cranial]).cast(WORK_LESION_SCHEMA).sort(
         "study_id", "kind", "nerve", "side")
 
     # study-level frame

@@ -75,6 +75,16 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
             pl.lit(" neuropathy"), sev]),
         order=pl.lit(3),
     )
+    plexus = les.filter(pl.col("kind") == "plexopathy").select(
+        "study_id", "kind",
+        phrase=pl.concat_str([
+            pl.lit("a "), _side_word(), pl.lit(" "),
+            pl.col("nerve").str.replace("_plexus", "").str.replace_all("_", " "),
+            pl.lit(" plexopathy ("),
+            pl.col("site").str.replace_all(";", " or ").str.replace_all("_", " "),
+            pl.lit(")"), sev]),
+        order=pl.lit(1),
+    )
     mm = les.filter(pl.col("kind") == "mononeuropathy_multiplex").sort(
         "study_id", "nerve", "side").group_by("study_id").agg(
         pl.concat_str([_side_word(), pl.lit(" "), pl.col("nerve_label"),
@@ -104,7 +114,7 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
             sev]),
         order=pl.lit(0),
     ) if "pn_type" in les.columns else mono.clear()
-    return pl.concat([pn, mono, mm, cran], how="vertical_relaxed").with_columns(
+    return pl.concat([pn, mono, plexus, mm, cran], how="vertical_relaxed").with_columns(
         pl.col("phrase").str.replace(r"^a ([aeiou])", "an $1"))  # "an axonal sensory ..."
 
 

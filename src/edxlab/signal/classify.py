@@ -162,7 +162,9 @@ def classify_muaps(
     r = rules["neurogenic_large_muaps"]
     n_big = int((amp > uln_a).sum())
     measures["n_large_muaps"] = n_big
-    if n_big >= r["count"] and n_big >= r["min_fraction"] * len(amp):
+    # Stalberg's "2 of 20": proportionally fewer (at least 1) in a smaller sample
+    need = max(1, min(r["count"], int(np.ceil(r["count"] * len(amp) / r["per_n_muaps"]))))
+    if n_big >= need and n_big >= r["min_fraction"] * len(amp):
         fired["neurogenic_large_muaps"] = (
             f"{n_big} of {len(amp)} MUAPs larger than {uln_a:.0f} uV (upper limit of the {name} mean amplitude)")
     if reduced:

@@ -4,21 +4,32 @@ The method follows the published outline of EMGlab (McGill et al., J Neurosci Me
 re-implemented from its description, vectorized with numpy/scipy:
 
 1. zero-phase detection filter; robust noise-floor threshold (sorted running RMS);
-2. detection of spike peaks (local maxima of abs(y) above threshold, one per spike width);
+2. detection of spike peaks (local maxima of abs(y) above threshold; first pass: one candidate
+   per MUAP, the largest peak within a spike half-window);
 3. sub-sample alignment of each spike on its peak (parabolic interpolation) and extraction of a
    short window around it;
 4. clustering: repeatedly the spike with most neighbours (distance below the noise-derived
    limit) is a prototype, the median of its neighbours a template, and the spikes that match the
    template form a unit; units firing too seldom are dropped;
-5. every detected spike is classified against all templates with a small alignment search;
+5. refinement on every spike classified once: a train with many intervals too short for one
+   motor unit is split (2-means seeded by the members of those intervals); units whose wide
+   templates match after a shift of up to 2 ms and whose merged train keeps the refractory
+   constraint are one unit seen twice and are merged; templates that do not reach the threshold,
+   do not stand out of the noise, or are recurring superpositions of two other units (explained by
+   them, their discharges filling both trains' gaps) are dropped;
+6. every detected spike is classified against all templates with a small alignment search;
    two discharges of one unit closer than the refractory interval cannot both be right: the
    worse match is released;
-6. superpositions: accepted discharges are subtracted from the signal and the residual is
-   searched again for peaks that match a template (peel-off), for a few passes.
+7. superpositions: accepted discharges are subtracted from the signal and the residual is
+   searched again for peaks that match a template (peel-off), for a few passes, then pairs of
+   templates are fitted to what is left;
+8. a unit whose discharges are mostly locked to larger units' discharges (a residual or late
+   component of those MUAPs) or whose discharges do not reproduce its template is dropped.
 
 Distances are compared with limits derived from the background noise energy (windows of the
 signal far from any supra-threshold sample), as EMGlab does, with an allowance proportional to
-the template energy for discharge-to-discharge variability. No constant depends on the file.
+the template energy for discharge-to-discharge variability. No constant depends on the file;
+every constant, with its source, lives in ``reference/qemg/decomposition.toml``.
 """
 
 from __future__ import annotations
@@ -31,29 +42,67 @@ from scipy.signal import find_peaks
 
 from edxlab.signal.filters import detection_filter, robust_threshold
 
+def _constants() -> dict:
+    """The decomposition constants, each with its source, from reference/qemg/decomposition.toml."""
+    import tomllib
+    from importlib import resources
+
+    with (resources.files("edxlab.reference") / "qemg" / "decomposition.toml").open("rb") as f:
+        return {k: v["value"] for k, v in tomllib.load(f).items()}
+
+
+_C = _constants()
+THRESHOLD_FACTOR = float(_C["threshold_factor"])
 #: half-width (s) of the spike window used for clustering and matching
-SPIKE_HALF_S = 0.0012
+SPIKE_HALF_S = _C["spike_half_s"]
 #: half-width (s) of the template used to subtract discharges (peel-off)
-TEMPLATE_HALF_S = 0.004
-#: minimal separation (s) between two detected spike peaks
-MIN_SPACING_S = 0.0005
+TEMPLATE_HALF_S = _C["template_half_s"]
+#: minimal separation (s) between two detected spike peaks (residual passes)
+MIN_SPACING_S = _C["min_spacing_s"]
+#: first pass: one candidate per MUAP main spike
+EVENT_SPACING_S = _C["event_spacing_s"]
 #: refractory interval (s): one motor unit cannot discharge twice within it
-REFRACTORY_S = 0.015
+REFRACTORY_S = _C["refractory_s"]
 #: relative allowance for discharge-to-discharge shape variability (fraction of template RMS)
-SHAPE_TOLERANCE = 0.2
+SHAPE_TOLERANCE = _C["shape_tolerance"]
+#: single-template peel-off passes before the superposition pass
+N_PASSES = int(_C["n_passes"])
 #: a unit must have at least this many discharges and fire on average >= MIN_RATE_HZ
-MIN_DISCHARGES = 5
-MIN_RATE_HZ = 0.5
+MIN_DISCHARGES = int(_C["min_discharges"])
+MIN_RATE_HZ = _C["min_rate_hz"]
 #: spikes used to find the clusters (the rest are classified by template matching)
-MAX_CLUSTER_SPIKES = 2500
+MAX_CLUSTER_SPIKES = int(_C["max_cluster_spikes"])
 #: alignment search (s) when matching a spike against a template or merging templates
-ALIGN_SEARCH_S = 0.001
+ALIGN_SEARCH_S = _C["align_search_s"]
 #: range (s) over which two overlapping discharges are resolved as a superposition
-SUPERPOSITION_S = 0.002
+SUPERPOSITION_S = _C["superposition_s"]
 #: single-template fits tried as the first of two superimposed discharges
-PAIR_CANDIDATES = 4
+PAIR_CANDIDATES = int(_C["pair_candidates"])
 #: width (s) of the moving average of abs(y) whose maximum aligns a spike
-ENVELOPE_S = 0.0004
+ENVELOPE_S = _C["envelope_s"]
+#: two detections of one unit closer than this are one discharge
+SAME_DISCHARGE_S = _C["same_discharge_s"]
+#: half-width (s) of the window compared when splitting or merging units
+SPLIT_HALF_S = _C["split_half_s"]
+#: shift range (s) over which two units' templates are compared before merging them
+MERGE_SEARCH_S = _C["merge_search_s"]
+#: merging two units of one shape: refractory violations allowed, as a fraction of chance
+MERGE_VIOLATION_FRACTION = _C["merge_violation_fraction"]
+MERGE_MIN_EVIDENCE = _C["merge_min_evidence"]
+#: splitting a train holding two units
+SPLIT_MIN_VIOLATIONS = int(_C["split_min_violations"])
+SPLIT_MIN_SHORT_FRACTION = _C["split_min_short_fraction"]
+SPLIT_KEEP_FRACTION = _C["split_keep_fraction"]
+SPLIT_DEPTH = int(_C["split_depth"])
+#: an interval under this fraction of a train's median is too short for one motor unit
+SHORT_ISI_FRACTION = _C["short_isi_fraction"]
+#: intervals longer than this (s) are pauses
+MAX_ISI_S = _C["max_isi_s"]
+#: recurring superpositions: discharges that fill the gaps of both component trains
+GAP_FILL_FRACTION = _C["gap_fill_fraction"]
+#: satellites: discharges locked within LOCKED_S to larger units' discharges
+LOCKED_S = _C["locked_s"]
+LOCKED_FRACTION = _C["locked_fraction"]
 
 
 @dataclass
@@ -85,9 +134,10 @@ def _envelope(y: np.ndarray, fs: float) -> np.ndarray:
     return uniform_filter1d(np.abs(y), w, mode="nearest")
 
 
-def _peaks(y: np.ndarray, thr: float, fs: float) -> np.ndarray:
-    """Spike positions: peaks of abs(y) above threshold, moved to the envelope maximum nearby."""
-    dist = max(1, int(round(MIN_SPACING_S * fs)))
+def _peaks(y: np.ndarray, thr: float, fs: float, spacing_s: float = MIN_SPACING_S) -> np.ndarray:
+    """Spike positions: peaks of abs(y) above threshold, the largest within ``spacing_s``, moved to
+    the envelope maximum nearby."""
+    dist = max(1, int(round(spacing_s * fs)))
     p, _ = find_peaks(np.abs(y), height=thr, distance=dist)
     if len(p) == 0:
         return p
@@ -239,7 +289,8 @@ def _batch_sq(X: np.ndarray, T: np.ndarray) -> np.ndarray:
     return np.maximum(vv[:, :, None] + (T * T).sum(1)[None, None, :] - 2.0 * (V @ T.T), 0.0)
 
 
-def _resolve_pairs(resid: np.ndarray, cand: np.ndarray, Tw: dict, limit: float, fs: float):
+def _resolve_pairs(resid: np.ndarray, cand: np.ndarray, Tw: dict, limit: float, fs: float,
+                   tol: float = SHAPE_TOLERANCE**2):
     """Explain each unexplained spike as one or two (overlapping) templates, or leave it.
 
     For each candidate, the few best single-template fits (template x shift within +/- the
@@ -254,7 +305,6 @@ def _resolve_pairs(resid: np.ndarray, cand: np.ndarray, Tw: dict, limit: float, 
     K, Lw = T.shape
     S = int(round(SUPERPOSITION_S * fs))
     e_t = (T * T).sum(1)
-    tol = SHAPE_TOLERANCE**2
     c0 = np.round(cand).astype(np.int64) - Lw // 2 - S
     ok = (c0 >= 0) & (c0 + Lw + 2 * S <= len(resid))
     c0 = c0[ok]
@@ -300,9 +350,219 @@ def _resolve_pairs(resid: np.ndarray, cand: np.ndarray, Tw: dict, limit: float, 
             np.concatenate(out_d))
 
 
+def _wide_templates(y: np.ndarray, p: np.ndarray, lab: np.ndarray, units, half: int) -> np.ndarray:
+    W = _windows(y, p, half)
+    return np.array([np.median(W[lab == u], axis=0) for u in units])
+
+
+def _violations(t: np.ndarray, refractory: float, same: float = 0.0) -> int:
+    """Consecutive discharges closer than ``refractory`` (and farther than ``same``: one discharge)."""
+    d = np.diff(np.sort(t))
+    return int(((d < refractory) & (d > same)).sum())
+
+
+def _shift_sq(A: np.ndarray, B: np.ndarray, search: int) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest squared distance between every row of A and every row of B over shifts +/- search,
+    and the shift (samples) of B relative to A that achieves it."""
+    L = A.shape[1]
+    best = np.full((len(A), len(B)), np.inf)
+    arg = np.zeros((len(A), len(B)), np.int64)
+    for s in range(-search, search + 1):
+        a = A[:, max(0, s): L + min(0, s)]
+        b = B[:, max(0, -s): L - max(0, s)]
+        d = _pairwise_sq(a, b) * (L / a.shape[1])
+        better = d < best
+        best[better] = d[better]
+        arg[better] = s
+    return best, arg
+
+
+def _merge_duplicates(y, p, lab, dist, half, search, limit, fs):
+    """Merge units that are one motor unit seen twice: wide templates equal after a shift of up to
+    ``search`` samples and a merged train free of refractory violations (McGill 2005: 'merge
+    duplicate units'). Returns (p, lab, dist) with the merged unit's times moved by the shift."""
+    refr = REFRACTORY_S * fs
+    same = SAME_DISCHARGE_S * fs
+    while True:
+        units = np.unique(lab)
+        if len(units) < 2:
+            return p, lab, dist
+        Tw = _wide_templates(y, p, lab, units, half)
+        D, S = _shift_sq(Tw, Tw, search)
+        e = (Tw * Tw).sum(1)
+        lim = limit + SHAPE_TOLERANCE**2 * np.minimum(e[:, None], e[None, :])
+        np.fill_diagonal(D, np.inf)
+        cand = np.argwhere(D < lim)
+        cand = cand[cand[:, 0] < cand[:, 1]]
+        if len(cand) == 0:
+            return p, lab, dist
+        cand = cand[np.argsort(D[cand[:, 0], cand[:, 1]] / lim[cand[:, 0], cand[:, 1]])]
+        T = len(y)
+        merged = False
+        for i, j in cand:
+            ti = p[lab == units[i]]
+            tj = p[lab == units[j]] - S[i, j]  # j's discharges on i's alignment point
+            expected = 2.0 * refr * len(ti) * len(tj) / T
+            viol = _violations(np.concatenate((ti, tj)), refr, same) - _violations(ti, refr, same) \
+                - _violations(tj, refr, same)
+            if viol <= MERGE_VIOLATION_FRACTION * expected or (expected < MERGE_MIN_EVIDENCE and viol <= 1):
+                mj = lab == units[j]
+                p = p.copy()
+                p[mj] -= S[i, j]
+                lab = np.where(mj, units[i], lab)
+                # one discharge detected as both: keep the better match
+                o = np.argsort(p, kind="stable")
+                keep = np.ones(len(p), bool)
+                mi = np.nonzero(lab[o] == units[i])[0]
+                close = np.nonzero(np.diff(p[o][mi]) <= same)[0]
+                for c in close:
+                    a, b = o[mi[c]], o[mi[c + 1]]
+                    keep[a if dist[a] > dist[b] else b] = False
+                p, lab, dist = p[keep], lab[keep], dist[keep]
+                merged = True
+                break
+        if not merged:
+            return p, lab, dist
+
+
+def _short_intervals(t: np.ndarray, refractory: float, same: float) -> np.ndarray:
+    """Indices i (into sorted t) of intervals t[i] -> t[i+1] too short for one motor unit: below the
+    refractory interval, or below SHORT_ISI_FRACTION of the train's median interval (a motor unit
+    fires regularly, ISI CV ~0.1-0.3, so its intervals are rarely under half the median)."""
+    d = np.diff(t)
+    d_ok = d[(d > same) & (d <= MAX_ISI_S / REFRACTORY_S * refractory)]
+    lim = refractory
+    if len(d_ok) >= 4:
+        lim = max(lim, SHORT_ISI_FRACTION * float(np.median(d_ok)))
+    return np.nonzero((d < lim) & (d > same))[0]
+
+
+def _fills_gaps(train: np.ndarray, extra: np.ndarray, fs: float) -> bool:
+    """Whether discharges ``extra`` fit into ``train`` as its missing discharges: adding them
+    leaves the train regular (few new too-short intervals), as a recurring superposition of that
+    unit with another does; an independent unit's discharges would break its rhythm."""
+    refr = REFRACTORY_S * fs
+    same = SAME_DISCHARGE_S * fs
+    t = np.sort(train)
+    new = len(_short_intervals(np.sort(np.concatenate((t, extra))), refr, same)) - len(_short_intervals(t, refr, same))
+    return new <= GAP_FILL_FRACTION * len(extra)
+
+
+def _split_merged(y, p, lab, dist, half, limit, min_n, fs):
+    """Split units that are two motor units of similar shape: a train with many intervals too short
+    for one unit (refractory violations, or intervals far below its median) is divided by 2-means
+    seeded with the members of those short intervals (the larger of each pair on one side); kept
+    when both parts are trains of their own with far fewer short intervals (EMGlab: split a cluster
+    when two firings are closer than the refractory period; firing regularity, De Luca 1985)."""
+    refr = REFRACTORY_S * fs
+    same = SAME_DISCHARGE_S * fs
+    out_lab = lab.copy()
+    next_id = int(lab.max()) + 1 if len(lab) else 0
+    queue = [(int(u), 0) for u in np.unique(lab)]
+    while queue:
+        u, dep = queue.pop()
+        m = np.nonzero(out_lab == u)[0]
+        if len(m) < 2 * min_n or dep >= SPLIT_DEPTH:
+            continue
+        o = m[np.argsort(p[m])]
+        pt = p[o]
+        bad = _short_intervals(pt, refr, same)
+        if len(bad) < max(SPLIT_MIN_VIOLATIONS, SPLIT_MIN_SHORT_FRACTION * len(pt)):
+            continue
+        W = _windows(y, pt, half)
+        ia, ib = bad, bad + 1
+        big = np.ptp(W[ia], axis=1) >= np.ptp(W[ib], axis=1)
+        A = np.where(big, ia, ib)
+        B = np.where(big, ib, ia)
+        c = np.stack([np.median(W[A], axis=0), np.median(W[B], axis=0)])
+        g = np.zeros(len(o), np.int64)
+        for _ in range(8):
+            g = np.argmin(_pairwise_sq(W, c), axis=1)
+            if g.min() == g.max():
+                break
+            c = np.stack([np.median(W[g == 0], axis=0), np.median(W[g == 1], axis=0)])
+        n0, n1 = (g == 0).sum(), (g == 1).sum()
+        if min(n0, n1) < min_n:
+            continue
+        after = len(_short_intervals(pt[g == 0], refr, same)) + len(_short_intervals(pt[g == 1], refr, same))
+        if ((c[0] - c[1]) ** 2).sum() < limit or after > SPLIT_KEEP_FRACTION * len(bad):
+            continue
+        out_lab[o[g == 1]] = next_id
+        queue.append((u, dep + 1))
+        queue.append((next_id, dep + 1))
+        next_id += 1
+    return out_lab
+
+
+def _drop_satellites(units: list) -> list:
+    """Drop a unit most of whose discharges are time-locked (within LOCKED_S) to discharges of
+    larger units: residuals of their subtraction or late components of their MUAPs, not a motor
+    unit of its own (an independent unit at ~10 Hz falls within 3 ms of another's discharges only
+    ~6% of the time per unit)."""
+    kept: list = []
+    for u in units:  # largest first
+        if kept:
+            ref = np.sort(np.concatenate([k.times_s for k in kept]))
+            t = u.times_s
+            j = np.clip(np.searchsorted(ref, t), 1, max(len(ref) - 1, 1))
+            d = np.minimum(np.abs(t - ref[j - 1]), np.abs(t - ref[np.minimum(j, len(ref) - 1)]))
+            chance = min(1.0, 2 * LOCKED_S * len(ref) / max(float(ref[-1] - ref[0]), 1e-9))
+            if np.mean(d <= LOCKED_S) > max(LOCKED_FRACTION, 2 * chance):
+                continue
+        kept.append(u)
+    return kept
+
+
+def _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr=0.0):
+    """Classify every spike once, split trains that hold two units, merge units seen twice;
+    return the narrow templates of the resulting units."""
+    L = 2 * half + 1
+    Xs = _windows(y, pos, half + search)
+    k, s, d = _match(Xs, T, search)
+    ok = d < match_limit + SHAPE_TOLERANCE**2 * (T * T).sum(1)[k]
+    ok &= d < 0.5 * (Xs[:, search:search + L] ** 2).sum(1) + match_limit
+    p, lab, dist = pos[ok] + s[ok], k[ok], d[ok]
+    if len(p) == 0:
+        return T
+    sh = max(half, int(round(SPLIT_HALF_S * fs)))
+    wide_limit = match_limit * (2 * sh + 1) / L
+    lab = _split_merged(y, p, lab, dist, sh, wide_limit, min_n, fs)
+    p, lab, dist = _merge_duplicates(y, p, lab, dist, sh, int(round(MERGE_SEARCH_S * fs)), wide_limit, fs)
+    units, counts = np.unique(lab, return_counts=True)
+    units = units[counts >= min_n]
+    if len(units) == 0:
+        return T
+    X = _windows(y, p, half)
+    T = np.array([np.median(X[lab == u], axis=0) for u in units])
+    # EMGlab's acceptance: a unit's template must stand out of the background noise
+    ok = (T * T).sum(1) > match_limit
+    # ... and its spike must reach the detection threshold (else its members were noise peaks)
+    ok &= np.abs(T).max(1) >= thr
+    # a recurring superposition of two units is not a unit of its own: drop a template that two
+    # larger units' templates explain within the noise (the superposition pass resolves those
+    # events as pairs)
+    if ok.sum() >= 3:
+        thalf = max(half + 2, int(round(TEMPLATE_HALF_S * fs)))
+        S = int(round(SUPERPOSITION_S * fs))
+        Tw = _wide_templates(y, p, lab, units, thalf)
+        e = (Tw * Tw).sum(1)
+        wlim = match_limit * (2 * thalf + 1) / L
+        pad = thalf + 2 * S + 2
+        for k in np.nonzero(ok)[0]:
+            others = {int(i): Tw[i] for i in np.nonzero(ok)[0] if i != k and e[i] < e[k]}
+            if len(others) < 2:
+                continue
+            sig = np.concatenate((np.zeros(pad), Tw[k], np.zeros(pad)))
+            pp, uu, dd = _resolve_pairs(sig, np.array([pad + thalf], float), others, wlim, fs, tol=0.0)
+            if len(uu) == 2 and all(_fills_gaps(p[lab == units[c]], p[lab == units[k]] + (o - pad - thalf), fs)
+                                    for c, o in zip(uu, pp)):
+                ok[k] = False
+    return T[ok]
+
+
 def decompose(
     x: np.ndarray, fs: float, y: np.ndarray | None = None, min_discharges: int | None = None,
-    threshold_factor: float = 4.0,
+    threshold_factor: float = THRESHOLD_FACTOR,
 ) -> Decomposition:
     """Decompose a voluntary needle EMG signal (microvolts) into motor unit trains."""
     if y is None:
@@ -323,7 +583,9 @@ def decompose(
     if min_discharges is not None:
         min_n = min_discharges
 
-    peaks = _peaks(y, thr, fs)
+    # one candidate per MUAP: the largest peak within a spike width (its other phases are not
+    # separate spikes; a second MUAP overlapping it reappears in the residual after peel-off)
+    peaks = _peaks(y, thr, fs, EVENT_SPACING_S)
     dec = Decomposition(fs=fs, threshold_uv=thr, noise_rms_uv=noise, n_spikes=len(peaks))
     if len(peaks) < min_n:
         dec.unassigned_s = peaks / fs
@@ -340,6 +602,7 @@ def decompose(
         dec.unassigned_s = pos / fs
         return dec
     T = np.array(templates)
+    T = _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr)
 
     resid = y.copy()
     disc_pos: list[np.ndarray] = []
@@ -347,10 +610,10 @@ def decompose(
     disc_dist: list[np.ndarray] = []
     cand = pos
     Tw: dict[int, np.ndarray] = {}
-    for _pass in range(4):
+    for _pass in range(N_PASSES + 1):
         if len(cand) == 0:
             break
-        if _pass < 3:
+        if _pass < N_PASSES:
             Xs = _windows(resid, cand, half + search)
             k, s, d = _match(Xs, T, search)
             tm_energy = (T * T).sum(1)[k]
@@ -409,9 +672,15 @@ def decompose(
         p = np.sort(allp[mu][keep])
         if len(p) < min_n:
             continue
+        # the unit's discharges must reproduce its template (not residual leftovers that matched
+        # a small template while the signal there is another unit's MUAP)
+        tn = np.median(_windows(y, p, half), axis=0)
+        if ((tn - T[u]) ** 2).sum() > match_limit + SHAPE_TOLERANCE**2 * max((tn * tn).sum(), (T[u] * T[u]).sum()):
+            continue
         wt = np.median(W[mu][keep], axis=0)
         units.append(Unit(times_s=p / fs, template=wt, peak_uv=float(np.abs(wt).max())))
     units.sort(key=lambda u: -u.peak_uv)
+    units = _drop_satellites(units)
     dec.units = units
     assigned = np.concatenate([u.times_s for u in units]) if units else np.zeros(0)
     dec.unassigned_s = np.setdiff1d(np.round(pos / fs, 5), np.round(assigned, 5))

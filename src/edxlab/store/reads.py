@@ -2,8 +2,9 @@
 app answers each page this way instead of loading the whole database).
 
 Every value a caller passes is a bound parameter (``?``); table and column names are checked
-against the schema (``model/tables.toml``) or against the tables and columns the database holds
-before they are written into SQL.
+against the schema (``model/tables.toml``) or must be plain names before they are written into
+SQL. Rows come in insertion order: a filtered scan keeps it (DuckDB's
+``preserve_insertion_order``, on by default); reads of several keys sort by ``rowid``.
 
 - :func:`rows_where` / :func:`rows_in`: the rows of one table whose column equals a value / is
   one of some values, in insertion order (dataset tables in canonical form);
@@ -115,7 +116,7 @@ def _select(con, name: str, column: str, values: list) -> pl.DataFrame:
         spec, cols = None, "*"
     if len(values) == 1:   # the few rows of one key: fetched as rows (cheaper than Arrow)
         frame = _small_frame(con, name, f"SELECT {cols} FROM {quote(name)} "
-                             f"WHERE {quote(column)} = ? ORDER BY rowid", values)
+                             f"WHERE {quote(column)} = ?", values)
         return from_store(frame, spec) if spec is not None else frame
     target = f"SELECT {cols}, rowid AS edxlab_row__ FROM {quote(name)}"
     if len(values) <= MAX_EQUALITIES:
@@ -164,8 +165,8 @@ def records_where(con, name: str, column: str, value,
     else:
         cols = ", ".join(quote(c) for c in columns) if columns else "*"
     try:
-        cursor = con.execute(f"SELECT {cols} FROM {quote(name)} WHERE {quote(column)} = ? "
-                             "ORDER BY rowid", [value])
+        cursor = con.execute(f"SELECT {cols} FROM {quote(name)} WHERE {quote(column)} = ?",
+                             [value])
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     except duckdb.CatalogException:
@@ -280,6 +281,7 @@ class PatientIndex:
         self._columns: tuple[str, ...] = ()
         self._table = ""
         self._extra: dict[str, str] = {}
+        self._counts: dict[tuple, int] = {}   # per table version: filters -> patients
         self._version = 0
         self._lock = threading.Lock()
 
@@ -321,7 +323,7 @@ class PatientIndex:
             return []
         cursor = self._con.cursor()
         try:
-            result = cursor.execute(f"SELECT * FROM {table} WHERE patient_id = ? ORDER BY rowid",
+            result = cursor.execute(f"SELECT * FROM {table} WHERE patient_id = ?",
                                     [patient_id])
             names = [d[0] for d in result.description]
             return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
@@ -352,8 +354,14 @@ class PatientIndex:
         select = ", ".join(quote(c) for c in columns)
         cursor = self._con.cursor()
         try:
-            total = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}",
-                                   params).fetchall()[0][0]
+            key = (table, where, tuple(params))
+            total = self._counts.get(key)
+            if total is None:   # the same filters on other pages or sorts: counted once
+                total = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}",
+                                       params).fetchall()[0][0]
+                if len(self._counts) > 256:
+                    self._counts.clear()
+                self._counts[key] = total
             result = cursor.execute(f"SELECT {select} FROM {table} WHERE {where} ORDER BY {order} "
                                     "LIMIT ? OFFSET ?", [*params, query.limit, query.offset])
             blank = dict.fromkeys(wanted)

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from edxlab.cohort.selection import CohortSettings
-from edxlab.web import errors
+from edxlab.web import errors, importing
 from edxlab.web.config import WebConfig
 from edxlab.web.database import Database
 from edxlab.web.jobs import JobRunner
@@ -26,6 +26,8 @@ def create_app(config: WebConfig, *, secret: bytes | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if not config.read_only and database.missing_indexes():
+            app.state.jobs.submit("indexing", importing.index_job(database))
         yield
         app.state.jobs.shutdown()
         app.state.staging.cleanup()

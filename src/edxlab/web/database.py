@@ -16,7 +16,7 @@ import duckdb
 
 
 class Database:
-    def __init__(self, path: Path, *, read_only: bool = False):
+    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str = "512MB"):
         from edxlab.store import open_store
 
         self.path = Path(path)
@@ -27,6 +27,10 @@ class Database:
 
         self.recordings = recordings_dir(self.path)
         self._con = open_store(self.path, create=not read_only, read_only=read_only)
+        self._con.execute("SET enable_progress_bar = false").fetchall()
+        # DuckDB's own memory (buffer cache, joins of an import) stays under this; larger work
+        # spills to a temporary folder beside the database
+        self._con.execute("SET memory_limit = ?", [memory_limit]).fetchall()
         self.write_lock = threading.Lock()
 
     @contextmanager
@@ -47,6 +51,13 @@ class Database:
                 yield cursor
             finally:
                 cursor.close()
+
+    def missing_indexes(self) -> bool:
+        """Whether a findings table lacks the index of its key (``store.partial``)."""
+        from edxlab.store.partial import missing_findings_indexes
+
+        with self.reader() as con:
+            return bool(missing_findings_indexes(con))
 
     def close(self) -> None:
         self._con.close()
