@@ -131,8 +131,9 @@ def interpret_emg(
     rows, kinds = observation_kinds(ds["emg"], crit)
     kinds = _kind_chart(localize.attach_chart(kinds), crit).sort("kind_id")
     # w: one row per muscle examined, with its kind's columns
+    unused = ("kind_id", "fibs_rank", "psw_rank", "fasc_rank", "reduced_recruitment", "in_chart")
     w = rows.with_row_index("row_id").hstack(
-        kinds.drop("kind_id").select(pl.all().gather(rows["kind_id"])))
+        kinds.drop(unused).select(pl.all().gather(rows["kind_id"])))
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(
         localize.with_segments(w.select(

@@ -208,15 +208,10 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
             pl.lit("'s path [emg.explained.plexus]")))
         .otherwise(why)
     )
-    hits = (
-        pairs.filter(focal | cranial | poly | plexus)
-        .with_columns(why.alias("why"))
-        .group_by("row_id")
-        .agg(
-            pl.col("lesion_code").unique().sort().str.join(";").alias("explained_by"),
-            pl.col("why").unique().sort().str.join("; ").alias("explanation"),
-        )
-    )
+    found = pairs.filter(focal | cranial | poly | plexus).select(
+        "row_id", "lesion_code", why.alias("why"))
+    hits = _joined(found, "lesion_code", ";", "explained_by").join(
+        _joined(found, "why", "; ", "explanation"), on="row_id", how="left")
     out = muscles.join(hits, on="row_id", how="left", maintain_order="left")
     return out.with_columns(
         pl.when(pl.col("denervation")).then(pl.col("explained_by").is_not_null())
@@ -224,6 +219,16 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
         pl.when(pl.col("denervation") & pl.col("explained_by").is_null())
         .then(pl.lit("not explained by any nerve lesion shown by the NCS [emg.unexplained]"))
         .otherwise(pl.col("explanation")).alias("explanation"),
+    )
+
+
+def _joined(frame: pl.DataFrame, col: str, separator: str, name: str) -> pl.DataFrame:
+    """Per row_id: the distinct values of ``col``, sorted and joined (gathered as lists and joined
+    afterwards: a string join per group is ~3x slower)."""
+    return (
+        frame.select("row_id", col).unique().sort("row_id", col)
+        .group_by("row_id", maintain_order=True).agg(pl.col(col).alias(name))
+        .with_columns(pl.col(name).list.join(separator))
     )
 
 
