@@ -132,7 +132,9 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
     # only the needed columns of the (long, wide) measures frame are ever gathered: filtering
     # a lazy projection is cheap, gathering every column of it is not
     lm = m.lazy()
-    keys = (lm.filter(pl.col("measure") != "side_amplitude_ratio")
+    # the first row of each nerve study: its distal latency (nerve conduction rows come first),
+    # else its F-wave, else its blink R1
+    keys = (lm.filter(pl.col("measure").is_in(["distal_latency", "fwave_latency", "r1"]))
             .select("nid", "sidx", *NERVE_KEY, pl.col("profile").alias("_profile"),
                     pl.col("temp_c").alias("_temp"), pl.col("temp_min").alias("_tmin"),
                     pl.col("limb").alias("_limb"))
