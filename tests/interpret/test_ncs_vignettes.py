@@ -534,7 +534,11 @@ def test_pure_sensory_polyneuropathy_reads_an_axonal():
     assert {k for k, r in n.items() if r["pattern"] == "absent"} == {
         ("median", "sensory", "R"), ("ulnar", "sensory", "R"), ("radial", "sensory", "R"),
         ("sural", "sensory", "R")}
-    assert "evidence of an axonal sensory polyneuropathy" in s["ncs_summary"]
+    # the radial SNAP as absent as the sural: not length-dependent, a neuronopathy pattern
+    assert s["ncs_summary"].startswith(
+        "Abnormal study. There is electrodiagnostic evidence of an axonal sensory polyneuropathy, "
+        "not length-dependent (a sensory neuronopathy pattern: consider a dorsal root "
+        "ganglionopathy), ")
 
 
 LOWER_TRUNK = [mot("ulnar", "R", "wrist", 2.9, 3.0, 70.0), mot("ulnar", "R", "below_elbow", 6.4, 2.9, 200.0),

@@ -106,6 +106,12 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
                 {"axonal": "axonal", "demyelinating": "demyelinating",
                  "mixed": "mixed axonal and demyelinating"}, default="", return_dtype=pl.String),
             pl.lit(" "), pl.col("pn_fibres"), pl.lit(" polyneuropathy"),
+            # upper-limb SNAPs as affected as the lower, motor spared: not a dying-back pattern
+            pl.when(~pl.col("length_dependent").fill_null(True) & (pl.col("pn_fibres") == "sensory")
+                    & (pl.col("pn_type") == "axonal"))
+            .then(pl.lit(", not length-dependent (a sensory neuronopathy pattern: consider a "
+                         "dorsal root ganglionopathy)"))
+            .otherwise(pl.lit("")),
             pl.when(pl.col("pn_cb") & pl.col("pn_td"))
             .then(pl.lit(" with conduction block and temporal dispersion"))
             .when(pl.col("pn_cb")).then(pl.lit(" with conduction block"))

@@ -19,6 +19,7 @@ NAV = [("/", "Dashboard"), ("/patients", "Patients"), ("/cohort", "Cohort"), ("/
 def environment() -> jinja2.Environment:
     loader = jinja2.PackageLoader("edxlab.web", "templates")
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             auto_reload=False,  # templates ship with the package: no stat per page
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["yesno"] = yesno
     env.filters["num"] = num
