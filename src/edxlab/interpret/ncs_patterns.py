@@ -73,14 +73,15 @@ def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
     cold), then scattered back in place."""
     need = pl.col("abnormal") | pl.col("cold_uninterpreted")
     absent = m.filter((pl.col("measure") == "amplitude") & pl.col("nr"))["nid"]
-    done = _phrases(m.lazy().with_row_index("_r").filter(need).with_columns(
+    done = _phrases(m.with_row_index("_r").filter(need).with_columns(
         _amp_absent=pl.col("nid").is_in(absent.implode()), rule_id=rule_id())
-    ).select("_r", "rule_id", "phrase").collect()
+    ).select("_r", "rule_id", "phrase")
     return m.with_columns(scattered(m.height, done["_r"], done["rule_id"]),
                           scattered(m.height, done["_r"], done["phrase"]))
 
 
 def _phrases(m: pl.DataFrame) -> pl.DataFrame:
+    """The evidence text of each row, built in stages (each piece computed once)."""
     is_ratio = pl.col("measure") == "side_amplitude_ratio"
     value_txt = pl.when(is_ratio).then(
         pl.concat_str([_num(pl.col("value") * 100), pl.lit("% (limit "),
@@ -95,14 +96,13 @@ def _phrases(m: pl.DataFrame) -> pl.DataFrame:
         pl.concat_str([pl.lit(" ("), pl.col("segment_label").str.replace_all("_", " "),
                        pl.lit(")")])).otherwise(pl.lit(""))
     side = pl.when(pl.col("side") == "L").then(pl.lit("left")).otherwise(pl.lit("right"))
+    label, txt, phrase = pl.col("_label"), pl.col("_txt"), pl.col("_phrase")
     base = pl.when(pl.col("nerve") == "blink").then(
-        pl.concat_str([pl.lit("blink reflex ("), side, pl.lit(" stimulation) "), _label(),
+        pl.concat_str([pl.lit("blink reflex ("), side, pl.lit(" stimulation) "), label,
                        pl.lit(" ")])
     ).otherwise(pl.concat_str([side, pl.lit(" "), pl.col("nerve").str.replace_all("_", " "),
-                               pl.lit(" "), pl.col("modality"), pl.lit(" "), _label(), seg,
+                               pl.lit(" "), pl.col("modality"), pl.lit(" "), label, seg,
                                pl.lit(" ")]))
-    txt = pl.when(pl.col("nr")).then(pl.concat_str([base, pl.lit("absent (NR)")])).otherwise(
-        pl.concat_str([base, value_txt]))
     cold = pl.concat_str([pl.lit(" - limb "), _num(pl.col("temp_c")), pl.lit(" degC, below "),
                           _num(pl.col("temp_min")), pl.lit(" degC: not interpreted")])
     corrected = pl.concat_str([pl.lit(" - corrected for limb temperature "),
@@ -110,18 +110,22 @@ def _phrases(m: pl.DataFrame) -> pl.DataFrame:
     dist = pl.concat_str([pl.lit(" - distance "), _num(pl.col("distance_mm")),
                           pl.lit(" mm differs from the reference technique's "),
                           _num(pl.col("ref_distance_mm")), pl.lit(" mm")])
-    phrase = (
+    m = m.with_columns(_label=_label()).with_columns(
+        _txt=pl.when(pl.col("nr")).then(pl.concat_str([base, pl.lit("absent (NR)")]))
+        .otherwise(pl.concat_str([base, value_txt])))
+    m = m.with_columns(_phrase=(
         pl.when(pl.col("cold_uninterpreted")).then(pl.concat_str([txt, cold]))
         .when(pl.col("abnormal") & pl.col("cold") & (pl.col("value_used") != pl.col("value")))
         .then(pl.concat_str([txt, corrected]))
         .when(pl.col("abnormal")).then(txt)
-    )
-    phrase = pl.when(pl.col("distance_flag") & phrase.is_not_null()).then(
-        pl.concat_str([phrase, dist])).otherwise(phrase)
+    ))
+    m = m.with_columns(_phrase=pl.when(pl.col("distance_flag") & phrase.is_not_null()).then(
+        pl.concat_str([phrase, dist])).otherwise(phrase))
     # an absent response is said once (by its amplitude), not again for its latency
-    phrase = pl.when(pl.col("nr") & (pl.col("measure") != "amplitude") & pl.col("_amp_absent")
-                     & (pl.col("nerve") != "blink")).then(None).otherwise(phrase)
-    return m.with_columns(phrase=phrase)
+    return m.with_columns(
+        phrase=pl.when(pl.col("nr") & (pl.col("measure") != "amplitude") & pl.col("_amp_absent")
+                       & (pl.col("nerve") != "blink")).then(None).otherwise(phrase),
+    ).drop("_label", "_txt", "_phrase")
 
 
 def _wide(m: pl.DataFrame) -> pl.DataFrame:
@@ -330,8 +334,8 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         "nid",
         rule_ids=pl.concat_str([pl.col("measure_rules"), pl.col("segment_rules"), demy_rules],
                                separator=";", ignore_nulls=True)
-        .str.split(";").list.eval(pl.element().filter(pl.element() != "")).list.unique()
-        .list.sort().list.join(";"),
+        # unique sorted ids; an empty id (from ";;") sorts first and is stripped with its ";"
+        .str.split(";").list.unique().list.sort().list.join(";").str.strip_prefix(";"),
         evidence=pl.concat_str([
             pl.when(pl.col("measure_evidence") != "").then(pl.col("measure_evidence")),
             pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),

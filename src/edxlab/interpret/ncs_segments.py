@@ -51,7 +51,10 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         pl.col("limit").alias("amp_lln"),
     )
     s = (
-        segs.join(cv, on=SEGMENT_KEY, how="left", maintain_order="left")
+        segs.with_columns(_k=pl.col("nid") * 4096 + pl.col("seg"))
+        .join(cv.select(pl.col("nid") * 4096 + pl.col("seg"), pl.exclude(SEGMENT_KEY)).rename(
+            {"nid": "_k"}), on="_k", how="left", maintain_order="left")
+        .drop("_k")
         .join(amp, on="nid", how="left", maintain_order="left")
         .collect()
         .with_columns(_same=(pl.col("nid") == pl.col("nid").shift(1)).fill_null(False))

@@ -103,6 +103,7 @@ GAP_FILL_FRACTION = _C["gap_fill_fraction"]
 #: satellites: discharges locked within LOCKED_S to larger units' discharges
 LOCKED_S = _C["locked_s"]
 LOCKED_FRACTION = _C["locked_fraction"]
+LOCKED_JITTER_S = _C["locked_jitter_s"]
 
 
 @dataclass
@@ -495,22 +496,30 @@ def _split_merged(y, p, lab, dist, half, limit, min_n, fs):
 
 
 def _drop_satellites(units: list) -> list:
-    """Drop a unit most of whose discharges are time-locked (within LOCKED_S) to discharges of
-    larger units: residuals of their subtraction or late components of their MUAPs, not a motor
-    unit of its own (an independent unit at ~10 Hz falls within 3 ms of another's discharges only
-    ~6% of the time per unit)."""
+    """Drop a unit most of whose discharges follow (or precede) a busier unit's discharges at a
+    constant latency: another component of that unit's MUAP (a late component or satellite
+    potential of a complex MUAP, or a residual of its subtraction), not a motor unit of its own.
+    An independent unit falls within +/- LOCKED_JITTER_S of a fixed latency from another unit's
+    discharges only ~1% of the time."""
     kept: list = []
-    for u in units:  # largest first
-        if kept:
-            ref = np.sort(np.concatenate([k.times_s for k in kept]))
-            t = u.times_s
+    for u in sorted(units, key=lambda u: -len(u.times_s)):  # busiest first
+        t = u.times_s
+        locked = False
+        for k in kept:
+            ref = k.times_s
             j = np.clip(np.searchsorted(ref, t), 1, max(len(ref) - 1, 1))
-            d = np.minimum(np.abs(t - ref[j - 1]), np.abs(t - ref[np.minimum(j, len(ref) - 1)]))
-            chance = min(1.0, 2 * LOCKED_S * len(ref) / max(float(ref[-1] - ref[0]), 1e-9))
-            if np.mean(d <= LOCKED_S) > max(LOCKED_FRACTION, 2 * chance):
+            lo, hi = ref[j - 1], ref[np.minimum(j, len(ref) - 1)]
+            d = np.where(np.abs(t - lo) < np.abs(t - hi), t - lo, t - hi)
+            near = np.abs(d) <= LOCKED_S
+            if near.sum() < 2:
                 continue
-        kept.append(u)
-    return kept
+            lat = float(np.median(d[near]))
+            if np.mean(near & (np.abs(d - lat) <= LOCKED_JITTER_S)) > LOCKED_FRACTION:
+                locked = True
+                break
+        if not locked:
+            kept.append(u)
+    return sorted(kept, key=lambda u: -u.peak_uv)
 
 
 def _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr=0.0):
@@ -541,18 +550,26 @@ def _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr=0.0):
     # a recurring superposition of two units is not a unit of its own: drop a template that two
     # larger units' templates explain within the noise (the superposition pass resolves those
     # events as pairs)
-    if ok.sum() >= 3:
+    if ok.sum() >= 2:
         thalf = max(half + 2, int(round(TEMPLATE_HALF_S * fs)))
         S = int(round(SUPERPOSITION_S * fs))
         Tw = _wide_templates(y, p, lab, units, thalf)
         e = (Tw * Tw).sum(1)
+        n_u = np.array([(lab == u).sum() for u in units])
         wlim = match_limit * (2 * thalf + 1) / L
         pad = thalf + 2 * S + 2
         for k in np.nonzero(ok)[0]:
+            # the waveform of a busier unit aligned on another of its phases: not a unit
+            main = {int(i): Tw[i] for i in np.nonzero(ok)[0] if i != k and n_u[i] >= n_u[k]}
+            sig = np.concatenate((np.zeros(pad), Tw[k], np.zeros(pad)))
+            if main:
+                pp, uu, _ = _resolve_pairs(sig, np.array([pad + thalf], float), main, wlim, fs)
+                if len(uu) == 1 and abs(pp[0] - pad - thalf) >= 0.5 * SAME_DISCHARGE_S * fs:
+                    ok[k] = False
+                    continue
             others = {int(i): Tw[i] for i in np.nonzero(ok)[0] if i != k and e[i] < e[k]}
             if len(others) < 2:
                 continue
-            sig = np.concatenate((np.zeros(pad), Tw[k], np.zeros(pad)))
             pp, uu, dd = _resolve_pairs(sig, np.array([pad + thalf], float), others, wlim, fs, tol=0.0)
             if len(uu) == 2 and all(_fills_gaps(p[lab == units[c]], p[lab == units[k]] + (o - pad - thalf), fs)
                                     for c, o in zip(uu, pp)):
