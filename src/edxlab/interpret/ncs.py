@@ -27,6 +27,7 @@ from edxlab.interpret.ncs_limits import (
     NERVE_KEY,
     measure_limits,
     ncs_segments,
+    nerve_attr,
     nerve_codes,
     nerve_table,
     study_covariates,
@@ -127,9 +128,10 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     w = w.select(DIAGNOSIS_COLUMNS)
     segs_w = segs.with_columns(study_id=pl.col("nid") // 4096)
     nt = nerve_table().select("nerve", "parent", "distal_site")
-    # sorted once: every aggregation below keeps this order, so texts are deterministic
-    w = w.join(nt.select("nerve", "parent"), on="nerve", how="left").with_columns(
-        pl.col("parent").fill_null(pl.col("nerve"))).sort("nid")
+    # in nid order (as nerve_patterns returns it): every aggregation below keeps this order,
+    # so texts are deterministic
+    w = w.with_columns(parent=nerve_attr("parent").fill_null(pl.col("nerve")),
+                       nid=pl.col("nid").set_sorted(), study_id=pl.col("study_id").set_sorted())
 
     # focal lesions localized by the data
     segmono = segment_mononeuropathies(w, segs_w)
@@ -153,9 +155,10 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     nonblink = w.filter(pl.col("nerve") != "blink")
     sens = nonblink.filter(pl.col("modality") != "motor").group_by("study_id").agg(
         pl.len().alias("n_sensory"), pl.col("abnormal").any().alias("sensory_abnormal"))
-    w = w.join(sens, on="study_id", how="left").join(
+    w = w.join(sens, on="study_id", how="left", maintain_order="left").join(
         localized_keys.with_columns(_loc=pl.lit(True)), on=["study_id", "parent", "side"],
-        how="left").sort("nid")
+        how="left", maintain_order="left").with_columns(
+        nid=pl.col("nid").set_sorted(), study_id=pl.col("study_id").set_sorted())
     sensory_normal = (pl.col("n_sensory").fill_null(0) > 0) & ~pl.col("sensory_abnormal").fill_null(False)
     w = w.with_columns(
         preganglionic=(

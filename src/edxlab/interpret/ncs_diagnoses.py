@@ -374,13 +374,15 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
     Returns (per-study frame, lesion rows).
     """
     dsp = ncs_criteria()["dsp"]
-    nt = nerve_table().select("nerve", "parent")
-    nw = (w.filter(pl.col("nerve") != "blink")
-          .join(nt, on="nerve", how="left")
+    nw = w.filter(pl.col("nerve") != "blink")
+    if "parent" not in nw.columns:
+        nw = nw.join(nerve_table().select("nerve", "parent"), on="nerve", how="left")
+    # in nid order (``w`` is), so the texts below are deterministic
+    nw = (nw.sort("nid")
           .join(excluded.select("study_id", "parent", "side").unique()
-                .with_columns(_exc=pl.lit(True)), on=["study_id", "parent", "side"], how="left")
-          .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null())
-          .sort("nid"))
+                .with_columns(_exc=pl.lit(True)), on=["study_id", "parent", "side"], how="left",
+                maintain_order="left")
+          .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null()))
     req = dsp["required_nerve"]
     eld = dsp["elderly_fallback"]
     per = nw.group_by("study_id").agg(

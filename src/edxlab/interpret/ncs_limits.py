@@ -156,7 +156,9 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
     )
     if sidx.null_count():  # rows of unknown studies are dropped
         df = df.filter(pl.col("sidx").is_not_null())
-    df = df.sort(["nid", "order"])
+    # one integer sort key (site orders are below 128)
+    df = df.sort(pl.col("nid") * 128 + pl.col("order").clip(0, 127), maintain_order=True
+                 ).with_columns(pl.col("nid").set_sorted())
     same = pl.col("nid") == pl.col("nid").shift(1)
     idx = pl.int_range(pl.len(), dtype=pl.Int64)
     df = df.with_columns(
@@ -270,21 +272,25 @@ def _blink_measures(bl: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) 
 
 
 def _side_ratios(m: pl.DataFrame) -> pl.DataFrame:
-    """Amplitude as a fraction of the other side's, where both sides have a response."""
+    """Amplitude as a fraction of the other side's, where both sides have a response.
+
+    The other side of a nerve study is ``nid`` with the side bit flipped, so in ``nid`` order
+    the two sides are neighbours: no join needed."""
     amp = m.filter((pl.col("measure") == "amplitude") & ~pl.col("nr") & pl.col("value").is_not_null())
-    other = amp.select(
-        (pl.col("nid") + 1 - 2 * (pl.col("nid") % 2)).alias("nid"),  # same nerve, other side
-        pl.col("value").alias("other_value"),
-    )
+    if not amp["nid"].is_sorted():
+        amp = amp.sort("nid")
+    nid, v = pl.col("nid"), pl.col("value")
+    other = (pl.when((nid % 2 == 1) & (nid.shift(1) == nid - 1)).then(v.shift(1))
+             .when((nid % 2 == 0) & (nid.shift(-1) == nid + 1)).then(v.shift(-1)))
     return (
-        amp.join(other, on="nid", how="inner")
-        .filter(pl.col("other_value") > 0)
+        amp.with_columns(_other=other)
+        .filter(pl.col("_other") > 0)
         .with_columns(
             measure=pl.lit("side_amplitude_ratio"),
-            value=pl.col("value") / pl.col("other_value"),
+            value=pl.col("value") / pl.col("_other"),
             distance_mm=pl.lit(None, pl.Float64),
         )
-        .drop("other_value")
+        .drop("_other")
     )
 
 
@@ -299,6 +305,11 @@ def _code(column: str, codes: dict[str, int]) -> pl.Expr:
     for value, code in codes.items():
         expr = pl.when(pl.col(column) == value).then(pl.lit(code, pl.Int64)).otherwise(expr)
     return expr
+
+
+def _measure_code() -> pl.Expr:
+    """``MEASURE_CODES`` of the ``measure`` column (a cast to an enum: one lookup per row)."""
+    return pl.col("measure").cast(pl.Enum(list(MEASURE_CODES))).to_physical().cast(pl.Int64)
 
 
 def _limit_key(profile_code: pl.Expr, nerve_code: pl.Expr, modality_code: pl.Expr,
@@ -441,7 +452,7 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
                 .when(pl.col("limb") == "lower").then(pl.col("temp_lower_c")),
             ),
             _lkey=_limit_key(pl.col("_pcode"), (pl.col("nid") // 8) % 512,
-                             (pl.col("nid") // 2) % 4, _code("measure", MEASURE_CODES)),
+                             (pl.col("nid") // 2) % 4, _measure_code()),
         )
     )
     # the profile's minimum temperature of the limb: a (profile x limb) table, gathered

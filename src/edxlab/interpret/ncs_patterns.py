@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import NidIndex, aligned, scattered, with_texts
-from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table, rule_id
+from edxlab.interpret.ncs_frames import NidIndex, scattered, with_texts
+from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_attr, rule_id
 
 LABELS = {
     ("distal_latency", "motor"): "distal latency",
@@ -73,14 +73,15 @@ def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
     cold), then scattered back in place."""
     need = pl.col("abnormal") | pl.col("cold_uninterpreted")
     absent = m.filter((pl.col("measure") == "amplitude") & pl.col("nr"))["nid"]
-    done = _phrases(m.lazy().with_row_index("_r").filter(need).with_columns(
+    done = _phrases(m.with_row_index("_r").filter(need).with_columns(
         _amp_absent=pl.col("nid").is_in(absent.implode()), rule_id=rule_id())
-    ).select("_r", "rule_id", "phrase").collect()
+    ).select("_r", "rule_id", "phrase")
     return m.with_columns(scattered(m.height, done["_r"], done["rule_id"]),
                           scattered(m.height, done["_r"], done["phrase"]))
 
 
 def _phrases(m: pl.DataFrame) -> pl.DataFrame:
+    """The evidence text of each row, built in stages (each piece computed once)."""
     is_ratio = pl.col("measure") == "side_amplitude_ratio"
     value_txt = pl.when(is_ratio).then(
         pl.concat_str([_num(pl.col("value") * 100), pl.lit("% (limit "),
@@ -95,14 +96,13 @@ def _phrases(m: pl.DataFrame) -> pl.DataFrame:
         pl.concat_str([pl.lit(" ("), pl.col("segment_label").str.replace_all("_", " "),
                        pl.lit(")")])).otherwise(pl.lit(""))
     side = pl.when(pl.col("side") == "L").then(pl.lit("left")).otherwise(pl.lit("right"))
+    label, txt, phrase = pl.col("_label"), pl.col("_txt"), pl.col("_phrase")
     base = pl.when(pl.col("nerve") == "blink").then(
-        pl.concat_str([pl.lit("blink reflex ("), side, pl.lit(" stimulation) "), _label(),
+        pl.concat_str([pl.lit("blink reflex ("), side, pl.lit(" stimulation) "), label,
                        pl.lit(" ")])
     ).otherwise(pl.concat_str([side, pl.lit(" "), pl.col("nerve").str.replace_all("_", " "),
-                               pl.lit(" "), pl.col("modality"), pl.lit(" "), _label(), seg,
+                               pl.lit(" "), pl.col("modality"), pl.lit(" "), label, seg,
                                pl.lit(" ")]))
-    txt = pl.when(pl.col("nr")).then(pl.concat_str([base, pl.lit("absent (NR)")])).otherwise(
-        pl.concat_str([base, value_txt]))
     cold = pl.concat_str([pl.lit(" - limb "), _num(pl.col("temp_c")), pl.lit(" degC, below "),
                           _num(pl.col("temp_min")), pl.lit(" degC: not interpreted")])
     corrected = pl.concat_str([pl.lit(" - corrected for limb temperature "),
@@ -110,25 +110,32 @@ def _phrases(m: pl.DataFrame) -> pl.DataFrame:
     dist = pl.concat_str([pl.lit(" - distance "), _num(pl.col("distance_mm")),
                           pl.lit(" mm differs from the reference technique's "),
                           _num(pl.col("ref_distance_mm")), pl.lit(" mm")])
-    phrase = (
+    m = m.with_columns(_label=_label()).with_columns(
+        _txt=pl.when(pl.col("nr")).then(pl.concat_str([base, pl.lit("absent (NR)")]))
+        .otherwise(pl.concat_str([base, value_txt])))
+    m = m.with_columns(_phrase=(
         pl.when(pl.col("cold_uninterpreted")).then(pl.concat_str([txt, cold]))
         .when(pl.col("abnormal") & pl.col("cold") & (pl.col("value_used") != pl.col("value")))
         .then(pl.concat_str([txt, corrected]))
         .when(pl.col("abnormal")).then(txt)
-    )
-    phrase = pl.when(pl.col("distance_flag") & phrase.is_not_null()).then(
-        pl.concat_str([phrase, dist])).otherwise(phrase)
+    ))
+    m = m.with_columns(_phrase=pl.when(pl.col("distance_flag") & phrase.is_not_null()).then(
+        pl.concat_str([phrase, dist])).otherwise(phrase))
     # an absent response is said once (by its amplitude), not again for its latency
-    phrase = pl.when(pl.col("nr") & (pl.col("measure") != "amplitude") & pl.col("_amp_absent")
-                     & (pl.col("nerve") != "blink")).then(None).otherwise(phrase)
-    return m.with_columns(phrase=phrase)
+    return m.with_columns(
+        phrase=pl.when(pl.col("nr") & (pl.col("measure") != "amplitude") & pl.col("_amp_absent")
+                       & (pl.col("nerve") != "blink")).then(None).otherwise(phrase),
+    ).drop("_label", "_txt", "_phrase")
 
 
-def _wide(m: pl.DataFrame) -> pl.DataFrame:
+def _wide(m: pl.DataFrame) -> tuple[pl.DataFrame, NidIndex]:
+    """One row per nerve study (``nid`` order) with every measure's columns, and its index."""
     # only the needed columns of the (long, wide) measures frame are ever gathered: filtering
     # a lazy projection is cheap, gathering every column of it is not
     lm = m.lazy()
-    keys = (lm.filter(pl.col("measure") != "side_amplitude_ratio")
+    # the first row of each nerve study: its distal latency (nerve conduction rows come first),
+    # else its F-wave, else its blink R1
+    keys = (lm.filter(pl.col("measure").is_in(["distal_latency", "fwave_latency", "r1"]))
             .select("nid", "sidx", *NERVE_KEY, pl.col("profile").alias("_profile"),
                     pl.col("temp_c").alias("_temp"), pl.col("temp_min").alias("_tmin"),
                     pl.col("limb").alias("_limb"))
@@ -186,26 +193,26 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
         pl.col("rule_id").filter(pl.col("abnormal")).alias("measure_rules"),
     ).with_columns(pl.col("measure_evidence").list.join("; "),
                    pl.col("measure_rules").list.join(";")).collect()
-    return out.hstack(flags.drop("nid").get_columns()).hstack(
+    wide = out.hstack(flags.drop("nid").get_columns()).hstack(
         index.align(text).get_columns()).with_columns(
         profile=pl.coalesce("profile", "_profile"),
         temp_c=pl.coalesce("temp_c", "_temp"),
         temp_min=pl.coalesce("temp_min", "_tmin"),
         limb=pl.coalesce("limb", "_limb"),
     ).drop("_profile", "_temp", "_tmin", "_limb")
+    return wide, index
 
 
 def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset: dict,
                    set_name: str) -> pl.DataFrame:
     """The per-nerve frame (see module docstring). ``m`` = measures with phrases."""
-    w = _wide(m)
-    nt = nerve_table().select("nerve", "distal_site", "distal_entrapment")
-    w = w.hstack(aligned(w, nt, on="nerve").get_columns()).with_columns(
-        pl.col("distal_site").fill_null(""), pl.col("distal_entrapment").fill_null(False))
+    w, index = _wide(m)
+    w = w.with_columns(distal_site=nerve_attr("distal_site").fill_null(""),
+                       distal_entrapment=nerve_attr("distal_entrapment").fill_null(False))
     # distal CMAP duration (for the EFNS/EAN distal duration criterion)
     dur = rows.lazy().filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
         "distal_duration_ms")).collect()
-    w = w.hstack(aligned(w, dur).get_columns())
+    w = w.hstack(index.align(dur).get_columns())
     sl = segs.lazy().sort(["nid", "seg"])
     sagg = sl.group_by("nid").agg(
         pl.col("conduction_block").any().alias("conduction_block"),
@@ -222,7 +229,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     sagg = with_texts(sagg, sl, "nid", (pl.col("rule_ids") != "") | (pl.col("evidence") != ""),
                       segment_rules=(pl.col("rule_ids").filter(pl.col("rule_ids") != ""), ";"),
                       segment_evidence=(pl.col("evidence").filter(pl.col("evidence") != ""), "; "))
-    w = w.hstack(aligned(w, sagg).get_columns())
+    w = w.hstack(index.align(sagg).get_columns())
     for c in ("conduction_block", "temporal_dispersion", "seg_cv_demyelinating",
               "seg_cv_abnormal_nonentrap", "segment_focal", "entrapment_focal",
               "nonentrapment_focal"):
@@ -330,14 +337,14 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         "nid",
         rule_ids=pl.concat_str([pl.col("measure_rules"), pl.col("segment_rules"), demy_rules],
                                separator=";", ignore_nulls=True)
-        .str.split(";").list.eval(pl.element().filter(pl.element() != "")).list.unique()
-        .list.sort().list.join(";"),
+        # unique sorted ids; an empty id (from ";;") sorts first and is stripped with its ";"
+        .str.split(";").list.unique().list.sort().list.join(";").str.strip_prefix(";"),
         evidence=pl.concat_str([
             pl.when(pl.col("measure_evidence") != "").then(pl.col("measure_evidence")),
             pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),
             demy_txt], separator="; ", ignore_nulls=True),
     ).collect()
-    t = aligned(w, txt)
+    t = index.align(txt)
     w = w.with_columns(
         rule_ids=pl.when(pl.col("_say")).then(t["rule_ids"]).otherwise(pl.lit("")),
         evidence=pl.when(pl.col("_say")).then(t["evidence"]).otherwise(pl.lit("")),

@@ -37,7 +37,8 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
     )
     # filter only the needed columns of the (wide, long) measures frame
     cv = measures.lazy().select(*SEGMENT_KEY, "measure", "value", "limit", "abnormal",
-                         "cold_uninterpreted").filter(pl.col("measure") == "cv").select(
+                         "cold_uninterpreted").filter(
+        (pl.col("measure") == "cv") & (pl.col("seg") > 0)).select(
         *SEGMENT_KEY,
         pl.col("value").alias("cv"),
         pl.col("limit").alias("cv_limit"),
@@ -45,13 +46,16 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         pl.col("cold_uninterpreted").alias("cv_cold"),
     )
     amp = measures.lazy().select("nid", "measure", "value", "limit").filter(
-        pl.col("measure") == "amplitude").select(
+        (pl.col("measure") == "amplitude") & ((pl.col("nid") // 2) % 4 == 0)).select(  # motor
         "nid",
         pl.col("value").alias("distal_amp"),
         pl.col("limit").alias("amp_lln"),
     )
     s = (
-        segs.join(cv, on=SEGMENT_KEY, how="left", maintain_order="left")
+        segs.with_columns(_k=pl.col("nid") * 4096 + pl.col("seg"))
+        .join(cv.select(pl.col("nid") * 4096 + pl.col("seg"), pl.exclude(SEGMENT_KEY)).rename(
+            {"nid": "_k"}), on="_k", how="left", maintain_order="left")
+        .drop("_k")
         .join(amp, on="nid", how="left", maintain_order="left")
         .collect()
         .with_columns(_same=(pl.col("nid") == pl.col("nid").shift(1)).fill_null(False))

@@ -47,7 +47,7 @@ def measured_by_muscle(rows: pl.DataFrame) -> pl.DataFrame:
         grade = max(grades, key=lambda x: _grade_rank(x) or 0) if grades else None
         cls = None
         if vol.height:
-            classes = vol["measured_classification"].unique().to_list()
+            classes = vol["measured_classification"].unique(maintain_order=True).to_list()
             cls = classes[0] if len(classes) == 1 else ("mixed" if {"neurogenic", "myopathic"} <= set(classes)
                                                         else next(c for c in classes if c != "normal"))
         elif rest.height:
@@ -98,5 +98,15 @@ def attach_measured(muscle_findings: pl.DataFrame, measured_rows: pl.DataFrame) 
     """``muscle_findings`` with the measured columns joined on (study_id, muscle, side)."""
     per = measured_by_muscle(measured_rows)
     out = muscle_findings.join(per, on=["study_id", "muscle", "side"], how="left")
-    dis = [_disagreement(r) for r in out.iter_rows(named=True)]
-    return out.with_columns(pl.Series("measured_disagreement", dis, dtype=pl.String))
+    # only a muscle with a measurement can disagree: compare those rows alone (a study has a few
+    # recordings among many graded muscles)
+    measured = pl.col("measured_classification").is_not_null() | pl.col(
+        "measured_spontaneous_grade").is_not_null()
+    rows = out.with_row_index("_row").filter(measured).select(
+        "_row", "measured_classification", "myopathic", "chronic_denervation",
+        "measured_spontaneous_grade", "fibs", "psw")
+    dis = pl.repeat(None, out.height, dtype=pl.String, eager=True).alias("measured_disagreement")
+    if rows.height:
+        dis = dis.scatter(rows["_row"], pl.Series([_disagreement(r) for r in rows.iter_rows(named=True)],
+                                                  dtype=pl.String))
+    return out.with_columns(dis)
