@@ -49,16 +49,15 @@ def test_decomposition_against_expert_annotations(analyses):
     rows, _ = score_units(read_eaf(str(N2001_CONTROL) + ".eaf"), analyses["control"].decomposition.trains())
     best = sorted((r["f1"] for r in rows), reverse=True)[:2]
     assert min(best) > 0.78
-    assert f1 > 0.42  # measured 0.432
+    assert f1 > 0.43  # measured 0.441
 
 
-@pytest.mark.parametrize("name,base,floor", [("als", N2001_ALS, 0.235), ("control", N2001_CONTROL, 0.575)])
+@pytest.mark.parametrize("name,base,floor", [("als", N2001_ALS, 0.26), ("control", N2001_CONTROL, 0.575)])
 def test_per_record_f1_does_not_regress(analyses, name, base, floor):
     """Per-record pooled discharge F1 vs the EMGLAB expert, pinned just under the measured value
-    (ALS 0.242, control 0.582): fails if the decomposition regresses. The target is 0.90.
-    (The ALS value fell from 0.279 when duplicate units were merged and units time-locked to a
-    larger unit's MUAP dropped: the expert's units 5/12 and 6/13 are one train each, see the next
-    test; against those pairs joined it rose 0.310 -> 0.355.)"""
+    (ALS 0.270, control 0.581): fails if the decomposition regresses. The target is 0.90.
+    (Against the ALS expert with its duplicate labels 5/12 and 6/13 joined, see the next tests,
+    the F1 rose 0.310 -> 0.363.)"""
     _, pooled = score_units(read_eaf(str(base) + ".eaf"), analyses[name].decomposition.trains())
     assert pooled["f1"] >= floor
 
@@ -71,7 +70,7 @@ def test_als_f1_against_the_expert_with_its_duplicate_labels_joined(analyses):
     e[5] = np.sort(np.concatenate((e.pop(5), e.pop(12))))
     e[6] = np.sort(np.concatenate((e.pop(6), e.pop(13))))
     _, pooled = score_units(e, analyses["als"].decomposition.trains())
-    assert pooled["f1"] >= 0.34  # measured 0.355 (0.310 before duplicate units were merged)
+    assert pooled["f1"] >= 0.35  # measured 0.363 (0.310 before duplicate units were merged)
 
 
 def test_als_expert_labels_one_regular_train_as_two_units():

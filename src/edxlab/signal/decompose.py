@@ -17,7 +17,9 @@ re-implemented from its description, vectorized with numpy/scipy:
    constraint are one unit seen twice and are merged; templates that do not reach the threshold,
    do not stand out of the noise, or are recurring superpositions of two other units (explained by
    them, their discharges filling both trains' gaps) are dropped;
-6. every detected spike is classified against all templates with a small alignment search;
+6. every detected spike is classified against all templates with a small alignment search, unit
+   by unit from the largest template, each unit's discharges subtracted before smaller units are
+   matched (a phase of a large MUAP is not a small unit's discharge);
    two discharges of one unit closer than the refractory interval cannot both be right: the
    worse match is released;
 7. superpositions: accepted discharges are subtracted from the signal and the residual is
@@ -594,6 +596,53 @@ def _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr=0.0):
     return T[ok]
 
 
+def _accept(Xs: np.ndarray, T: np.ndarray, search: int, match_limit: float):
+    """Best template/shift of each window and whether it is accepted: the residual is within the
+    noise plus the shape tolerance, and the template explains most of the window's energy."""
+    L = T.shape[1]
+    k, s, d = _match(Xs, T, search)
+    e = (T * T).sum(1)[k]
+    ok = (d < match_limit + SHAPE_TOLERANCE**2 * e) & (d < 0.5 * (Xs[:, search:search + L] ** 2).sum(1) + match_limit)
+    return k, s, d, ok
+
+
+def _largest_first(y, cand, T, half, thalf, search, match_limit):
+    """First classification, unit by unit from the largest template: a unit's accepted discharges
+    are subtracted (wide median template) before the smaller units are matched, so that a phase of
+    a large MUAP is not taken for a small unit's discharge; only spikes near a subtraction are
+    matched again."""
+    order = np.argsort(-(T * T).sum(1))
+    resid = y.copy()
+    k, s, d, ok = _accept(_windows(resid, cand, half + search), T, search, match_limit)
+    alive = np.ones(len(cand), bool)
+    out_p, out_k, out_d = [], [], []
+    offs = np.arange(-thalf, thalf + 1)
+    reach = thalf + half + search + 1
+    for u in order:
+        take = alive & ok & (k == u)
+        if not take.any():
+            continue
+        p = cand[take] + s[take]
+        out_p.append(p)
+        out_k.append(np.full(len(p), u))
+        out_d.append(d[take] / max(float((T[u] * T[u]).sum()), 1e-9))
+        alive &= ~take
+        wt = np.median(_windows(y, p, thalf), axis=0)
+        idx = np.round(p).astype(np.int64)[:, None] + offs[None, :]
+        valid = (idx >= 0) & (idx < len(y))
+        np.subtract.at(resid, idx[valid], np.broadcast_to(wt, idx.shape)[valid])
+        srt = np.sort(p)
+        j = np.clip(np.searchsorted(srt, cand), 1, max(len(srt) - 1, 1))
+        near = np.minimum(np.abs(cand - srt[j - 1]), np.abs(cand - srt[np.minimum(j, len(srt) - 1)])) < reach
+        redo = alive & near
+        if redo.any():
+            k[redo], s[redo], d[redo], ok[redo] = _accept(_windows(resid, cand[redo], half + search), T, search,
+                                                           match_limit)
+    if not out_p:
+        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(out_p), np.concatenate(out_k), np.concatenate(out_d)
+
+
 def decompose(
     x: np.ndarray, fs: float, y: np.ndarray | None = None, min_discharges: int | None = None,
     threshold_factor: float = THRESHOLD_FACTOR,
@@ -657,7 +706,12 @@ def decompose(
     for _pass in range(N_PASSES + 1):
         if len(cand) == 0:
             break
-        if _pass < N_PASSES:
+        if _pass == 0:
+            p0, k0, d0 = _largest_first(y, cand, T, half, thalf, search, match_limit)
+            disc_pos.append(p0)
+            disc_unit.append(k0)
+            disc_dist.append(d0)
+        elif _pass < N_PASSES:
             Xs = _windows(resid, cand, half + search)
             k, s, d = _match(Xs, T, search)
             tm_energy = (T * T).sum(1)[k]
