@@ -35,17 +35,19 @@ def test_only_findings_tables_take_rows(tmp_path):
     con.close()
 
 
-def test_findings_tables_are_indexed_on_their_keys_and_still_take_rows(tmp_path):
-    from edxlab.store.partial import index_findings, missing_findings_indexes
+def test_tables_are_indexed_on_their_lookup_keys_and_still_take_rows(tmp_path):
+    from edxlab.store.partial import index_lookups, missing_lookup_indexes
 
     con = store.open_store(tmp_path / "p.duckdb")
     store.write_findings(con, "study_findings", pl.DataFrame(
         {"study_id": ["S1", "S2"], "patient_id": ["P1", "P2"], "denervation": [True, False]}))
-    assert missing_findings_indexes(con) == [("study_findings", "study_id"),
-                                             ("study_findings", "patient_id")]
-    assert index_findings(con) == ["edxlab_study_findings_study_id",
-                                   "edxlab_study_findings_patient_id"]
-    assert missing_findings_indexes(con) == [] and index_findings(con) == []
+    missing = missing_lookup_indexes(con)
+    assert ("studies", "patient_id") in missing and ("ncs", "study_id") in missing
+    assert ("study_findings", "patient_id") in missing
+    assert not [t for t, _ in missing if t == "nerve_findings"]   # no such table yet
+    created = index_lookups(con)
+    assert "edxlab_study_findings_patient_id" in created and "edxlab_emg_study_id" in created
+    assert missing_lookup_indexes(con) == [] and index_lookups(con) == []
     drop_findings_rows(con, ["S2"], ["P2"])
     add_findings_rows(con, {"study_findings": pl.DataFrame(
         {"study_id": ["S2"], "patient_id": ["P2"], "denervation": [True]})})

@@ -280,15 +280,15 @@ def test_read_only_server_reads_pages_from_the_database(tmp_path, example):
 
 
 def test_server_indexes_findings_tables_written_without_indexes(tmp_path, example):
-    from edxlab.store.partial import missing_findings_indexes
+    from edxlab.store.partial import missing_lookup_indexes
 
     example_db(example, tmp_path)
     with make_client(tmp_path) as client:
         for _ in range(200):
             with client.app.state.db.reader() as con:
-                if not missing_findings_indexes(con):
+                if not missing_lookup_indexes(con):
                     break
             time.sleep(0.05)
         with client.app.state.db.reader() as con:
-            assert missing_findings_indexes(con) == []
+            assert missing_lookup_indexes(con) == []
         assert client.get("/patients/P01").status_code == 200

@@ -65,6 +65,8 @@ class NidIndex:
     def align(self, frame: pl.DataFrame, on: str = "nid") -> pl.DataFrame:
         """``frame``'s other columns (unique ``on``) row-aligned to the index (null where
         absent)."""
+        if frame.height == 0:
+            return frame.drop(on).clear(self.height)  # all null
         r = self.rows(frame[on])
         if len(r) == self.height and (r == np.arange(self.height)).all():
             return frame.drop(on)  # already in place

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import NidIndex, aligned, scattered, with_texts
-from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table, rule_id
+from edxlab.interpret.ncs_frames import NidIndex, scattered, with_texts
+from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_attr, rule_id
 
 LABELS = {
     ("distal_latency", "motor"): "distal latency",
@@ -128,11 +128,14 @@ def _phrases(m: pl.DataFrame) -> pl.DataFrame:
     ).drop("_label", "_txt", "_phrase")
 
 
-def _wide(m: pl.DataFrame) -> pl.DataFrame:
+def _wide(m: pl.DataFrame) -> tuple[pl.DataFrame, NidIndex]:
+    """One row per nerve study (``nid`` order) with every measure's columns, and its index."""
     # only the needed columns of the (long, wide) measures frame are ever gathered: filtering
     # a lazy projection is cheap, gathering every column of it is not
     lm = m.lazy()
-    keys = (lm.filter(pl.col("measure") != "side_amplitude_ratio")
+    # the first row of each nerve study: its distal latency (nerve conduction rows come first),
+    # else its F-wave, else its blink R1
+    keys = (lm.filter(pl.col("measure").is_in(["distal_latency", "fwave_latency", "r1"]))
             .select("nid", "sidx", *NERVE_KEY, pl.col("profile").alias("_profile"),
                     pl.col("temp_c").alias("_temp"), pl.col("temp_min").alias("_tmin"),
                     pl.col("limb").alias("_limb"))
@@ -190,26 +193,26 @@ def _wide(m: pl.DataFrame) -> pl.DataFrame:
         pl.col("rule_id").filter(pl.col("abnormal")).alias("measure_rules"),
     ).with_columns(pl.col("measure_evidence").list.join("; "),
                    pl.col("measure_rules").list.join(";")).collect()
-    return out.hstack(flags.drop("nid").get_columns()).hstack(
+    wide = out.hstack(flags.drop("nid").get_columns()).hstack(
         index.align(text).get_columns()).with_columns(
         profile=pl.coalesce("profile", "_profile"),
         temp_c=pl.coalesce("temp_c", "_temp"),
         temp_min=pl.coalesce("temp_min", "_tmin"),
         limb=pl.coalesce("limb", "_limb"),
     ).drop("_profile", "_temp", "_tmin", "_limb")
+    return wide, index
 
 
 def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset: dict,
                    set_name: str) -> pl.DataFrame:
     """The per-nerve frame (see module docstring). ``m`` = measures with phrases."""
-    w = _wide(m)
-    nt = nerve_table().select("nerve", "distal_site", "distal_entrapment")
-    w = w.hstack(aligned(w, nt, on="nerve").get_columns()).with_columns(
-        pl.col("distal_site").fill_null(""), pl.col("distal_entrapment").fill_null(False))
+    w, index = _wide(m)
+    w = w.with_columns(distal_site=nerve_attr("distal_site").fill_null(""),
+                       distal_entrapment=nerve_attr("distal_entrapment").fill_null(False))
     # distal CMAP duration (for the EFNS/EAN distal duration criterion)
     dur = rows.lazy().filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
         "distal_duration_ms")).collect()
-    w = w.hstack(aligned(w, dur).get_columns())
+    w = w.hstack(index.align(dur).get_columns())
     sl = segs.lazy().sort(["nid", "seg"])
     sagg = sl.group_by("nid").agg(
         pl.col("conduction_block").any().alias("conduction_block"),
@@ -226,7 +229,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     sagg = with_texts(sagg, sl, "nid", (pl.col("rule_ids") != "") | (pl.col("evidence") != ""),
                       segment_rules=(pl.col("rule_ids").filter(pl.col("rule_ids") != ""), ";"),
                       segment_evidence=(pl.col("evidence").filter(pl.col("evidence") != ""), "; "))
-    w = w.hstack(aligned(w, sagg).get_columns())
+    w = w.hstack(index.align(sagg).get_columns())
     for c in ("conduction_block", "temporal_dispersion", "seg_cv_demyelinating",
               "seg_cv_abnormal_nonentrap", "segment_focal", "entrapment_focal",
               "nonentrapment_focal"):
@@ -341,7 +344,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
             pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),
             demy_txt], separator="; ", ignore_nulls=True),
     ).collect()
-    t = aligned(w, txt)
+    t = index.align(txt)
     w = w.with_columns(
         rule_ids=pl.when(pl.col("_say")).then(t["rule_ids"]).otherwise(pl.lit("")),
         evidence=pl.when(pl.col("_say")).then(t["evidence"]).otherwise(pl.lit("")),

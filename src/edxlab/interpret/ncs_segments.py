@@ -37,7 +37,8 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
     )
     # filter only the needed columns of the (wide, long) measures frame
     cv = measures.lazy().select(*SEGMENT_KEY, "measure", "value", "limit", "abnormal",
-                         "cold_uninterpreted").filter(pl.col("measure") == "cv").select(
+                         "cold_uninterpreted").filter(
+        (pl.col("measure") == "cv") & (pl.col("seg") > 0)).select(
         *SEGMENT_KEY,
         pl.col("value").alias("cv"),
         pl.col("limit").alias("cv_limit"),
@@ -45,7 +46,7 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         pl.col("cold_uninterpreted").alias("cv_cold"),
     )
     amp = measures.lazy().select("nid", "measure", "value", "limit").filter(
-        pl.col("measure") == "amplitude").select(
+        (pl.col("measure") == "amplitude") & ((pl.col("nid") // 2) % 4 == 0)).select(  # motor
         "nid",
         pl.col("value").alias("distal_amp"),
         pl.col("limit").alias("amp_lln"),

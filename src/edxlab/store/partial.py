@@ -4,7 +4,8 @@ instead of rewriting whole findings tables (:func:`edxlab.store.write_findings`)
 :func:`drop_findings_rows` deletes the rows of some studies and patients from every findings
 table (one transaction); :func:`add_findings_rows` then appends the new rows, a chunk of studies
 at a time, creating a missing table and adding any column the new rows bring;
-:func:`index_findings` indexes the findings tables on their keys. Values are bound parameters;
+:func:`index_lookups` indexes the dataset and findings tables on the keys pages look rows up
+by. Values are bound parameters;
 table names are checked.
 """
 
@@ -87,25 +88,30 @@ def add_findings_rows(con, frames: dict[str, pl.DataFrame]) -> None:
             con.unregister(view)
 
 
-#: the lookups the web app makes on findings tables (table, column)
-FINDINGS_INDEXES = (("study_findings", "study_id"), ("study_findings", "patient_id"),
-                    ("nerve_findings", "study_id"), ("muscle_findings", "study_id"),
-                    ("lesions", "study_id"), ("patient_findings", "patient_id"))
+#: the lookups the web app makes (table, column): one patient's or one study's rows. Without an
+#: index such a lookup scans every row group whose min/max range holds the key, which after a
+#: few imports in arbitrary identifier order is most of the table.
+LOOKUP_INDEXES = (("studies", "patient_id"), ("attacks", "patient_id"), ("mri", "patient_id"),
+                  ("signs", "patient_id"), ("ncs", "study_id"), ("fwaves", "study_id"),
+                  ("blink", "study_id"), ("emg", "study_id"), ("signals", "study_id"),
+                  ("study_findings", "study_id"), ("study_findings", "patient_id"),
+                  ("nerve_findings", "study_id"), ("muscle_findings", "study_id"),
+                  ("lesions", "study_id"), ("patient_findings", "patient_id"))
 
 
-def missing_findings_indexes(con) -> list[tuple[str, str]]:
-    """The (table, column) indexes of :data:`FINDINGS_INDEXES` a findings table present lacks."""
+def missing_lookup_indexes(con) -> list[tuple[str, str]]:
+    """The (table, column) indexes of :data:`LOOKUP_INDEXES` a table present lacks."""
     have = {r[0] for r in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
-    return [(table, column) for table, column in FINDINGS_INDEXES
+    return [(table, column) for table, column in LOOKUP_INDEXES
             if column in _columns(con, table) and _index_name(table, column) not in have]
 
 
-def index_findings(con) -> list[str]:
-    """Create the missing indexes of :data:`FINDINGS_INDEXES`: one study's or one patient's
-    findings rows are then an index lookup instead of a scan of the table (a findings table
-    rewritten whole by ``write_findings`` loses them; they are created again here)."""
+def index_lookups(con) -> list[str]:
+    """Create the missing indexes of :data:`LOOKUP_INDEXES` (ART indexes; imports and updates
+    keep them; a findings table rewritten whole by ``write_findings`` loses its own, created
+    again here)."""
     created = []
-    for table, column in missing_findings_indexes(con):
+    for table, column in missing_lookup_indexes(con):
         name = _index_name(table, column)
         con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {quote(table)} ({quote(column)})"
                     ).fetchall()

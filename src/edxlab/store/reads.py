@@ -81,30 +81,6 @@ def _sql(con, name: str, sql: str, params: list) -> pl.DataFrame:
         raise InputError(f"table '{name}' has no such column") from None
 
 
-#: DuckDB column types -> Polars dtypes of the frames built from fetched rows
-POLARS_TYPES = {"VARCHAR": pl.String, "DOUBLE": pl.Float64, "FLOAT": pl.Float32,
-                "BIGINT": pl.Int64, "INTEGER": pl.Int32, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
-                "VARCHAR[]": pl.List(pl.String), "TIMESTAMP": pl.Datetime("us")}
-
-
-def _small_frame(con, name: str, sql: str, params: list) -> pl.DataFrame:
-    """A query's few rows as a frame (fetched as Python rows; dtypes from the result's column
-    types, inferred for any other type)."""
-    import duckdb
-
-    try:
-        cursor = con.execute(sql, params)
-        described = [(d[0], POLARS_TYPES.get(str(d[1]))) for d in cursor.description]
-        rows = cursor.fetchall()
-    except duckdb.CatalogException:
-        raise InputError(f"no table '{name}' in the database") from None
-    except duckdb.BinderException:
-        raise InputError(f"table '{name}' has no such column") from None
-    columns = {n: [r[i] for r in rows] for i, (n, _) in enumerate(described)}
-    return pl.DataFrame(columns, schema_overrides={n: t for n, t in described if t is not None},
-                        strict=False)
-
-
 def _select(con, name: str, column: str, values: list) -> pl.DataFrame:
     """Rows whose ``column`` equals one of ``values``, in insertion order. A few values are
     looked up one equality at a time (each prunes the table's row groups by their min/max
@@ -114,9 +90,9 @@ def _select(con, name: str, column: str, values: list) -> pl.DataFrame:
         cols = ", ".join(quote(c) for c in _schema(name))
     else:
         spec, cols = None, "*"
-    if len(values) == 1:   # the few rows of one key: fetched as rows (cheaper than Arrow)
-        frame = _small_frame(con, name, f"SELECT {cols} FROM {quote(name)} "
-                             f"WHERE {quote(column)} = ?", values)
+    if len(values) == 1:   # one key: an index lookup (store.partial.LOOKUP_INDEXES)
+        frame = _sql(con, name, f"SELECT {cols} FROM {quote(name)} WHERE {quote(column)} = ?",
+                     values)
         return from_store(frame, spec) if spec is not None else frame
     target = f"SELECT {cols}, rowid AS edxlab_row__ FROM {quote(name)}"
     if len(values) <= MAX_EQUALITIES:

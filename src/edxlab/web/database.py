@@ -53,11 +53,11 @@ class Database:
                 cursor.close()
 
     def missing_indexes(self) -> bool:
-        """Whether a findings table lacks the index of its key (``store.partial``)."""
-        from edxlab.store.partial import missing_findings_indexes
+        """Whether a table lacks the index of a key pages look rows up by (``store.partial``)."""
+        from edxlab.store.partial import missing_lookup_indexes
 
         with self.reader() as con:
-            return bool(missing_findings_indexes(con))
+            return bool(missing_lookup_indexes(con))
 
     def close(self) -> None:
         self._con.close()

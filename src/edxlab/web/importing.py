@@ -106,7 +106,7 @@ def interpret_patients(con, recordings: Path, patients: list[str], progress: Pro
     the previous ones (``edxlab interpret --db`` for these patients only). Their old rows go
     first, so a failure part-way leaves studies without findings (interpreted on demand by the
     pages), never stale ones."""
-    from edxlab.store.partial import add_findings_rows, drop_findings_rows, index_findings
+    from edxlab.store.partial import add_findings_rows, drop_findings_rows, index_lookups
     from edxlab.store.reads import patients_dataset, rows_in
     from edxlab.web.project import interpret
 
@@ -121,19 +121,20 @@ def interpret_patients(con, recordings: Path, patients: list[str], progress: Pro
         dataset = patients_dataset(con, chunk)
         dataset.source = recordings
         add_findings_rows(con, interpret(dataset))
-    index_findings(con)
+    index_lookups(con)
 
 
 def index_job(database) -> Callable[[Progress], dict]:
-    """Job: index the findings tables on their keys when they are not (a database written by
-    ``edxlab interpret --db``), so that a page's findings rows are index lookups."""
+    """Job: index the tables on the keys pages look rows up by, when they are not (a database
+    written by ``edxlab import`` / ``edxlab interpret --db``), so that a page's rows are index
+    lookups."""
 
     def work(progress: Progress) -> dict:
-        from edxlab.store.partial import index_findings
+        from edxlab.store.partial import index_lookups
 
-        progress("Indexing the findings tables", 0.1)
+        progress("Indexing the tables", 0.1)
         with database.writer() as con:
-            created = index_findings(con)
+            created = index_lookups(con)
         return {"messages": [f"{len(created)} indexes created."]}
 
     return work
