@@ -253,7 +253,8 @@ class PatientIndex:
     def __init__(self) -> None:
         import duckdb
 
-        self._con = duckdb.connect(":memory:")
+        # small queries from many request threads: each on its own thread (no worker handoff)
+        self._con = duckdb.connect(":memory:", config={"threads": 1})
         self._columns: tuple[str, ...] = ()
         self._table = ""
         self._extra: dict[str, str] = {}

@@ -16,7 +16,8 @@ import duckdb
 
 
 class Database:
-    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str = "512MB"):
+    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str = "512MB",
+                 threads: int = 1):
         from edxlab.store import open_store
 
         self.path = Path(path)
@@ -31,6 +32,10 @@ class Database:
         # DuckDB's own memory (buffer cache, joins of an import) stays under this; larger work
         # spills to a temporary folder beside the database
         self._con.execute("SET memory_limit = ?", [memory_limit]).fetchall()
+        # Pages make many small queries at once, one per request thread: each runs on its own
+        # thread rather than handing work to DuckDB's worker threads (which, on a busy
+        # machine, adds a wait for the OS to schedule them, per query)
+        self._con.execute("SET threads = ?", [threads]).fetchall()
         self.write_lock = threading.Lock()
 
     @contextmanager
