@@ -28,11 +28,10 @@ def test_als_biceps_has_large_muaps(analyses):
     assert analyses["als"].units["amplitude_uv"].max() > 800
 
 
-def test_myopathy_muaps_are_small_short_and_polyphasic(analyses):
+def test_myopathy_muaps_are_polyphasic(analyses):
     s = analyses["myopathy"].summary
-    assert set(s["rules"]) <= {"myopathic_small_short", "myopathic_polyphasic"} and s["rules"]
-    assert s["measures"]["mean_duration_ms"] < 8.5
-    assert s["measures"]["polyphasic_pct"] > 30
+    assert "myopathic_polyphasic" in s["rules"]
+    assert s["measures"]["polyphasic_pct"] > 35
 
 
 def test_decomposition_against_expert_annotations(analyses):

@@ -2,7 +2,9 @@
 
 The interpretation frames are long (one row per measure) or wide (one row per nerve study, many
 columns). Joining onto them copies every column, so results computed elsewhere are joined on the
-key column only and stacked (``aligned``), or scattered back by row number (``scattered``).
+key column only and stacked (``aligned``), placed by a dense nerve-study index (``NidIndex``) or
+scattered back by row number (``scattered``); grouped texts are joined over the rows that have
+text only (``with_texts``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ def aligned(keys: pl.DataFrame, right: pl.DataFrame, on: str | list[str] = "nid"
 
 def scattered(height: int, rows: pl.Series, values: pl.Series) -> pl.Series:
     """A column of ``height`` nulls with ``values`` at row numbers ``rows``."""
-    return pl.Series(values.name, [None] * 0, dtype=values.dtype).extend_constant(
+    return pl.Series(values.name, [], dtype=values.dtype).extend_constant(
         None, height).scatter(rows, values)
 
 

@@ -104,6 +104,8 @@ GAP_FILL_FRACTION = _C["gap_fill_fraction"]
 LOCKED_S = _C["locked_s"]
 LOCKED_FRACTION = _C["locked_fraction"]
 LOCKED_JITTER_S = _C["locked_jitter_s"]
+#: templates are compared at sub-sample shifts on a grid of at least this rate
+ALIGN_RATE_HZ = _C["align_rate_hz"]
 
 
 @dataclass
@@ -378,6 +380,21 @@ def _shift_sq(A: np.ndarray, B: np.ndarray, search: int) -> tuple[np.ndarray, np
     return best, arg
 
 
+def _shift_sq_subsample(T: np.ndarray, search: int, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shift_sq` of templates with themselves at sub-sample shifts: templates are first
+    interpolated (FFT) to at least ALIGN_RATE_HZ, so that a spike sampled at a low rate compares
+    at the right alignment (EMGlab aligns by a frequency-domain shift). Shifts in samples (float)."""
+    from scipy.signal import resample
+
+    f = max(1, int(np.ceil(ALIGN_RATE_HZ / fs)))
+    if f == 1:
+        D, S = _shift_sq(T, T, search)
+        return D, S.astype(float)
+    U = resample(T, T.shape[1] * f, axis=1)
+    D, S = _shift_sq(U, U, search * f)
+    return D / f, S / f
+
+
 def _merge_duplicates(y, p, lab, dist, half, search, limit, fs):
     """Merge units that are one motor unit seen twice: wide templates equal after a shift of up to
     ``search`` samples and a merged train free of refractory violations (McGill 2005: 'merge
@@ -389,7 +406,7 @@ def _merge_duplicates(y, p, lab, dist, half, search, limit, fs):
         if len(units) < 2:
             return p, lab, dist
         Tw = _wide_templates(y, p, lab, units, half)
-        D, S = _shift_sq(Tw, Tw, search)
+        D, S = _shift_sq_subsample(Tw, search, fs)
         e = (Tw * Tw).sum(1)
         lim = limit + SHAPE_TOLERANCE**2 * np.minimum(e[:, None], e[None, :])
         np.fill_diagonal(D, np.inf)
@@ -581,9 +598,19 @@ def decompose(
     x: np.ndarray, fs: float, y: np.ndarray | None = None, min_discharges: int | None = None,
     threshold_factor: float = THRESHOLD_FACTOR,
 ) -> Decomposition:
-    """Decompose a voluntary needle EMG signal (microvolts) into motor unit trains."""
+    """Decompose a voluntary needle EMG signal (microvolts) into motor unit trains.
+
+    A recording sampled below ALIGN_RATE_HZ is decomposed on its band-limited interpolation to
+    that rate (a spike sampled at 4 kHz has too few samples to be aligned and compared); times
+    are in seconds either way.
+    """
     if y is None:
         y = detection_filter(x, fs)
+    f = int(np.ceil(ALIGN_RATE_HZ / fs))
+    if f > 1:
+        from scipy.signal import resample_poly
+
+        return decompose(x, fs * f, resample_poly(y, f, 1), min_discharges, threshold_factor)
     thr, noise = robust_threshold(y, threshold_factor)
     half = max(3, int(round(SPIKE_HALF_S * fs)))
     thalf = max(half + 2, int(round(TEMPLATE_HALF_S * fs)))
