@@ -598,3 +598,18 @@ def test_normal_sensory_responses_make_it_root_not_plexus():
     f, s, n = run(rows, NORMAL_F)
     assert "plexopathy" not in f.lesions["kind"].to_list()
     assert s["motor_only_pattern"] is True
+
+
+def test_absent_f_waves_alone_point_to_proximal_conduction_failure():
+    """Early Guillain-Barre syndrome: normal distal conductions, F-waves absent in 3 nerves."""
+    absent_f = [dict(study_id="s1", nerve=n, side="R", min_latency_ms=None, min_latency_ms_nr=True)
+                for n in ("median", "ulnar", "tibial")]
+    f, s, n = run(normal_rows(), absent_f)
+    assert s["ncs_abnormal"] is True and s["polyneuropathy"] == "none" and f.lesions.height == 0
+    assert s["ncs_summary"].endswith(
+        "F-waves are absent in the right median, right ulnar and right tibial nerves with their "
+        "distal motor responses present: proximal conduction failure (roots or proximal nerve "
+        "segments, as in early Guillain-Barre syndrome) is possible in the right clinical setting.")
+    one = [absent_f[0]] + NORMAL_F[1:]
+    f, s, n = run(normal_rows(), one)
+    assert "proximal conduction failure" not in s["ncs_summary"]

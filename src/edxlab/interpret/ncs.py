@@ -273,6 +273,11 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
                        pl.col("reference_distance_mm").round(0).cast(pl.Int64).cast(pl.String),
                        pl.lit(" mm)")]).alias("tech_nerves"))
     mo_min = crit["motor_only"]["min_nerves"]
+    # F-waves absent with the distal response present: proximal conduction failure
+    fabsent = w.filter(pl.col("demy_f_absent").fill_null(False)).sort("nid").group_by("study_id").agg(
+        pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
+                       pl.col("nerve").str.replace_all("_", " ")]).unique(maintain_order=True)
+        .alias("f_absent_nerves"))
     s = (
         studies.join(has_ncs, on="study_id", how="left")
         .join(per.select("study_id", "polyneuropathy", "length_dependent", "motor_involved",
@@ -285,6 +290,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .join(cold, on="study_id", how="left")
         .join(blink, on="study_id", how="left")
         .join(tech, on="study_id", how="left")
+        .join(fabsent, on="study_id", how="left")
         .with_columns(
             has_ncs=pl.col("has_ncs").fill_null(False),
             polyneuropathy=pl.col("polyneuropathy").fill_null("none"),
@@ -317,7 +323,17 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         isolated_text=pl.when((pl.col("n_lesions") == 0)
                               & (pl.col("abn_evidence").list.len().fill_null(0) > 0)).then(
             pl.concat_str([pl.lit("Isolated findings of uncertain significance: "),
-                           pl.col("abn_evidence").list.join("; "), pl.lit(".")])),
+                           pl.col("abn_evidence").list.join("; "), pl.lit("."),
+                           pl.when(pl.col("f_absent_nerves").list.len().fill_null(0)
+                                   >= crit["f_absent"]["min_nerves"])
+                           .then(pl.concat_str([
+                               pl.lit(" F-waves are absent in the "),
+                               _and_join(pl.col("f_absent_nerves")),
+                               pl.lit(" nerves with their distal motor responses present: "
+                                      "proximal conduction failure (roots or proximal nerve "
+                                      "segments, as in early Guillain-Barre syndrome) is possible "
+                                      "in the right clinical setting.")]))
+                           .otherwise(pl.lit(""))])),
         cold_text=pl.when(pl.col("cold_nerves").is_not_null()).then(pl.concat_str([
             pl.lit("Limb temperature was below the reference minimum for the "),
             _and_join(pl.col("cold_nerves")),

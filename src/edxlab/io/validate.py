@@ -374,7 +374,8 @@ def _clean_cells(frame: pl.DataFrame) -> pl.DataFrame:
             series = series.set((series == "").fill_null(False), None)
         columns.append(series)
     frame = pl.DataFrame(columns)
-    cells = [series for series in columns if series.name != ROW]
+    # neutral names: a header such as "^$" would be read as a regex by the expression engine
+    cells = [series.alias(f"_{i}") for i, series in enumerate(columns) if series.name != ROW]
     if not cells:
         return frame
     blank = cells[0].is_null()

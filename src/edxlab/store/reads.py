@@ -284,6 +284,9 @@ class PatientIndex:
                                    f"FROM incoming{' ORDER BY patient_id' if main else ''}"
                                    ).fetchall()
                     cursor.unregister("incoming")
+                    # one patient's rows (the patient page) are an index lookup
+                    cursor.execute(f"CREATE INDEX {name}_patient ON {name} (patient_id)"
+                                   ).fetchall()
             finally:
                 cursor.close()
             old = [self._table, *self._extra.values()]
