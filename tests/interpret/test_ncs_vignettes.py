@@ -613,3 +613,15 @@ def test_absent_f_waves_alone_point_to_proximal_conduction_failure():
     one = [absent_f[0]] + NORMAL_F[1:]
     f, s, n = run(normal_rows(), one)
     assert "proximal conduction failure" not in s["ncs_summary"]
+
+
+def test_equal_segment_velocities_name_the_distal_segment_every_time():
+    rows = replace(normal_rows(), "ulnar", "motor", "R", [
+        mot("ulnar", "R", "wrist", 2.8, 10.0, 70.0), mot("ulnar", "R", "below_elbow", 6.8, 9.8, 200.0),
+        mot("ulnar", "R", "above_elbow", 8.8, 9.6, 100.0)])  # forearm and across elbow both 50 m/s
+    picks = set()
+    for _ in range(3):
+        f, s, n = run(rows, NORMAL_F)
+        u = n[("ulnar", "motor", "R")]
+        picks.add((u["cv_ms"], u["cv_segment"]))
+    assert picks == {(50.0, "wrist-below_elbow")}

@@ -165,12 +165,13 @@ def _wide(m: pl.DataFrame) -> tuple[pl.DataFrame, NidIndex]:
         if measure == "cv":
             cols.append(pl.col("segment_label").alias("cv_segment"))
         if measure == "cv":
-            # the slowest segment; among equal velocities, the one the previous ordering of
-            # the measures (phrased rows first) picked
+            # the slowest segment; among equal velocities the abnormal (or cold) one, then the
+            # first in segment order: stable sorts, so the pick is the same on every run
             late = ~(pl.col("abnormal") | pl.col("cold_uninterpreted"))
             part = (sub.select("nid", *cols, _late=late).collect()
                     .sort("_late", maintain_order=True).drop("_late")
-                    .sort(["nid", "cv_ms"]).unique(subset="nid", keep="first"))
+                    .sort(["nid", "cv_ms"], maintain_order=True)
+                    .unique(subset="nid", keep="first", maintain_order=True))
         else:
             part = sub.select("nid", *cols).collect()
         parts.append(index.align(part))
