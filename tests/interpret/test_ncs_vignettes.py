@@ -625,3 +625,25 @@ def test_equal_segment_velocities_name_the_distal_segment_every_time():
         u = n[("ulnar", "motor", "R")]
         picks.add((u["cv_ms"], u["cv_segment"]))
     assert picks == {(50.0, "wrist-below_elbow")}
+
+
+def test_one_leg_sacral_division_axon_loss_is_a_sciatic_or_sacral_plexus_lesion():
+    """Right peroneal and tibial CMAPs, sural and superficial peroneal SNAPs low; the left leg
+    normal, so not a polyneuropathy; the conductions cannot tell sciatic nerve from plexus."""
+    rows = replace(normal_rows(), "peroneal", "motor", "R", [
+        mot("peroneal", "R", "ankle", 4.7, 1.0, 90.0), mot("peroneal", "R", "below_fibular_head", 11.5, 0.9, 310.0),
+        mot("peroneal", "R", "above_fibular_head", 13.5, 0.9, 100.0)])
+    rows = replace(rows, "tibial", "motor", "R", [mot("tibial", "R", "ankle", 4.4, 3.0, 90.0),
+                                                 mot("tibial", "R", "popliteal_fossa", 12.8, 2.7, 400.0)])
+    rows = replace(rows, "sural", "sensory", "R", [sen("sural", "R", 3.6, 4.0, 140.0)])
+    rows += [sen("superficial_peroneal", "R", 3.4, 3.0, 140.0),
+             mot("peroneal", "L", "ankle", 4.5, 5.0, 90.0), mot("peroneal", "L", "below_fibular_head", 11.1, 4.8, 310.0),
+             mot("tibial", "L", "ankle", 4.2, 12.0, 90.0), mot("tibial", "L", "popliteal_fossa", 12.4, 10.0, 400.0),
+             sen("sural", "L", 3.5, 15.0, 140.0), sen("superficial_peroneal", "L", 3.4, 12.0, 140.0)]
+    f, s, n = run(rows, NORMAL_F)
+    assert s["polyneuropathy"] == "none" and s["mononeuropathies"] == []
+    assert f.lesions.select("kind", "nerve", "side", "site").rows() == [
+        ("plexopathy", "lumbosacral_plexus", "R", "sacral_plexus")]
+    assert s["ncs_summary"].startswith(
+        "Abnormal study. There is electrodiagnostic evidence of a right sciatic nerve or sacral "
+        "plexus lesion, moderate in severity.")

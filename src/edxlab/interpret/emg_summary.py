@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from edxlab.interpret.ncs_summary import plexus_words
+
 _NUCLEUS_NAMES = {
     "V": "trigeminal motor (V)", "VII": "facial (VII)", "XII": "hypoglossal (XII)",
     "XI": "spinal accessory (XI)", "X": "vagal (X)", "IX": "glossopharyngeal (IX)",
@@ -90,9 +92,7 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
     phrase = (
         pl.when(pl.col("is_poly")).then(pl.lit("the polyneuropathy"))
         .when(pl.col("is_plexus")).then(pl.concat_str(
-            pl.lit("the "), side, pl.col("lesion_nerve").str.replace("_plexus", "").str.replace_all("_", " "),
-            pl.lit(" plexopathy ("),
-            pl.col("lesion_site").str.replace_all(";", " or ").str.replace_all("_", " "), pl.lit(")")))
+            pl.lit("the "), side, plexus_words("lesion_nerve", "lesion_site")))
         .otherwise(pl.concat_str(
             pl.lit("the "), side, pl.col("lesion_nerve").str.replace_all("_", " "),
             pl.lit(" neuropathy"),

@@ -50,6 +50,25 @@ def _side_word(c: str = "side") -> pl.Expr:
     return pl.when(pl.col(c) == "L").then(pl.lit("left")).otherwise(pl.lit("right"))
 
 
+LEG_PLEXUS_WORDS = {
+    "sacral_plexus": "sciatic nerve or sacral plexus lesion",
+    "lumbar_plexus": "femoral nerve or lumbar plexus lesion",
+}
+"""A leg lesion the conductions place in one division: they cannot tell the plexus from the
+main nerve it forms (needle EMG of the gluteal / hip adductor and paraspinal muscles can)."""
+
+
+def plexus_words(nerve: str = "nerve", site: str = "site") -> pl.Expr:
+    """``brachial plexopathy (lower trunk or medial cord)``, ``sciatic nerve or sacral plexus
+    lesion`` ... for plexopathy lesion rows (columns ``nerve``/``site``)."""
+    generic = pl.concat_str([
+        pl.col(nerve).str.replace("_plexus", "").str.replace_all("_", " "), pl.lit(" plexopathy ("),
+        pl.col(site).str.replace_all(";", " or ").str.replace_all("_", " "), pl.lit(")")])
+    return (pl.when(pl.col(nerve) == "lumbosacral_plexus")
+            .then(pl.col(site).replace_strict(LEG_PLEXUS_WORDS, default=None, return_dtype=pl.String))
+            .otherwise(None)).fill_null(generic)
+
+
 def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
     """One phrase per lesion group (polyneuropathy sides merged; multiplex merged)."""
     labels = nerve_table().select("nerve", pl.col("label").alias("nerve_label"))
@@ -77,12 +96,7 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
     )
     plexus = les.filter(pl.col("kind") == "plexopathy").select(
         "study_id", "kind",
-        phrase=pl.concat_str([
-            pl.lit("a "), _side_word(), pl.lit(" "),
-            pl.col("nerve").str.replace("_plexus", "").str.replace_all("_", " "),
-            pl.lit(" plexopathy ("),
-            pl.col("site").str.replace_all(";", " or ").str.replace_all("_", " "),
-            pl.lit(")"), sev]),
+        phrase=pl.concat_str([pl.lit("a "), _side_word(), pl.lit(" "), plexus_words(), sev]),
         order=pl.lit(1),
     )
     mm = les.filter(pl.col("kind") == "mononeuropathy_multiplex").sort(
