@@ -647,3 +647,21 @@ def test_one_leg_sacral_division_axon_loss_is_a_sciatic_or_sacral_plexus_lesion(
     assert s["ncs_summary"].startswith(
         "Abnormal study. There is electrodiagnostic evidence of a right sciatic nerve or sacral "
         "plexus lesion, moderate in severity.")
+
+
+def test_ulnar_neuropathy_at_the_wrist_from_focal_distal_motor_slowing():
+    """Guyon canal, deep motor branch: prolonged ulnar motor distal latency and low CMAP, normal
+    forearm velocity, ulnar SNAP and median distal latency."""
+    rows = replace(normal_rows(), "ulnar", "motor", "R", [
+        mot("ulnar", "R", "wrist", 4.9, 3.0, 70.0), mot("ulnar", "R", "below_elbow", 8.3, 2.9, 200.0),
+        mot("ulnar", "R", "above_elbow", 10.3, 2.9, 100.0)])
+    f, s, n = run(rows, NORMAL_F)
+    assert s["mononeuropathies"] == ["ulnar:R:wrist"] and s["motor_only_pattern"] is False
+    les = f.lesions.row(0, named=True)
+    assert (les["site"], les["severity"]) == ("wrist", "severe")
+    assert les["rule_ids"].startswith("ulnar_wrist")
+    # the same latency with a prolonged median distal latency too is not a focal ulnar lesion
+    rows = replace(rows, "median", "motor", "R", [mot("median", "R", "wrist", 5.2, 9.0, 70.0),
+                                                  mot("median", "R", "elbow", 9.2, 8.6, 220.0)])
+    f, s, n = run(rows, NORMAL_F)
+    assert "ulnar:R:wrist" not in s["mononeuropathies"]

@@ -13,6 +13,7 @@ import polars as pl
 
 from edxlab.interpret.config import InterpretConfig
 from edxlab.interpret.ncs_diagnoses import (
+    ulnar_at_wrist,
     LESION_SCHEMA,
     WORK_LESION_SCHEMA,
     _lesion,
@@ -138,7 +139,11 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     cts = carpal_tunnel(w, segs_w, segmono)
     entrap = pl.DataFrame({"nerve": [n for n, _ in ENTRAPMENT_SITES],
                            "site": [s for _, s in ENTRAPMENT_SITES], "_entrap": True})
-    localized = pl.concat([cts, segmono]).join(entrap, on=["nerve", "site"], how="left").with_columns(
+    # an ulnar lesion the segments already place (at the elbow) is not also one at the wrist
+    guyon = ulnar_at_wrist(w, segs_w).join(
+        segmono.filter(pl.col("nerve") == "ulnar").select("study_id", "side"),
+        on=["study_id", "side"], how="anti")
+    localized = pl.concat([cts, segmono, guyon]).join(entrap, on=["nerve", "site"], how="left").with_columns(
         pl.col("_entrap").fill_null(False))
     excluded = localized.filter(pl.col("_entrap")).select(
         "study_id", pl.col("nerve").alias("parent"), "side")

@@ -166,6 +166,39 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
     ), "mononeuropathy")
 
 
+def ulnar_at_wrist(w: pl.DataFrame, segs: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Ulnar neuropathy at the wrist (Guyon canal), per side: the ulnar motor distal latency
+    prolonged while the ulnar forearm velocity (``segs``) and the median motor distal latency of
+    the same side are normal, so the slowing is focal and distal (see [ulnar_wrist])."""
+    uln = w.filter((pl.col("nerve") == "ulnar") & (pl.col("modality") == "motor")
+                   & pl.col("distal_latency_abnormal").fill_null(False)).select(
+        "study_id", "side",
+        (pl.col("absent") | pl.col("amplitude_abnormal")).fill_null(False).alias("cmap_low"),
+        (pl.col("n_demyelinating") > 0).fill_null(False).alias("demy"),
+        pl.col("evidence").alias("mot_ev"), pl.col("rule_ids").alias("mot_rules"))
+    if uln.height == 0 or segs is None:
+        return _lesion(uln.clear().with_columns(
+            nerve=pl.lit(""), site=pl.lit(""), length_dependent=pl.lit(None, pl.Boolean),
+            severity=pl.lit(""), rule_ids=pl.lit(""), evidence=pl.lit("")), "mononeuropathy")
+    median_ok = w.filter((pl.col("nerve") == "median") & (pl.col("modality") == "motor")
+                         & ~pl.col("distal_latency_abnormal").fill_null(True)).select(
+        "study_id", "side").unique()
+    forearm_ok = segs.filter((pl.col("nerve") == "ulnar") & ~pl.col("entrapment")
+                             & pl.col("cv").is_not_null()).group_by("study_id", "side").agg(
+        (~pl.col("cv_abnormal") & ~pl.col("cv_cold")).all().alias("_ok")).filter(pl.col("_ok"))
+    d = (uln.join(median_ok, on=["study_id", "side"], how="semi")
+         .join(forearm_ok.select("study_id", "side"), on=["study_id", "side"], how="semi"))
+    return _lesion(d.with_columns(
+        nerve=pl.lit("ulnar"), site=pl.lit("wrist"), length_dependent=pl.lit(None, pl.Boolean),
+        severity=pl.when(pl.col("cmap_low")).then(pl.lit("severe")).otherwise(pl.lit("moderate")),
+        rule_ids=pl.concat_str([pl.lit("ulnar_wrist"), pl.col("mot_rules")], separator=";",
+                               ignore_nulls=True),
+        evidence=pl.concat_str([pl.col("mot_ev"), pl.lit(
+            "normal ulnar forearm velocity and median motor distal latency: focal slowing at "
+            "the wrist")], separator="; ", ignore_nulls=True),
+    ), "mononeuropathy")
+
+
 def nerve_severity(w: pl.DataFrame) -> pl.DataFrame:
     """Severity of a lesion of a nerve (study, parent nerve, side) from its motor and sensory
     responses: severe = CMAP below half its LLN or absent, or absent SNAP with a low CMAP;
