@@ -665,3 +665,20 @@ def test_ulnar_neuropathy_at_the_wrist_from_focal_distal_motor_slowing():
                                                   mot("median", "R", "elbow", 9.2, 8.6, 220.0)])
     f, s, n = run(rows, NORMAL_F)
     assert "ulnar:R:wrist" not in s["mononeuropathies"]
+
+
+def test_femoral_neuropathy_from_side_to_side_cmap_and_absent_saphenous():
+    """No reference limit for the femoral CMAP: it is low against the other side (21%); with
+    the saphenous SNAP absent (an NR row among rows with no NR flag at all) it is a lumbar-
+    division lesion, not a saphenous neuropathy."""
+    rows = normal_rows() + [
+        mot("femoral", "R", "inguinal", 7.0, 1.5, None, record="rectus_femoris"),
+        mot("femoral", "L", "inguinal", 6.5, 7.0, None, record="rectus_femoris"),
+        nr(sen("saphenous", "R", 3.5, 5.0, 140.0, stim="leg", record="medial_ankle")),
+        sen("saphenous", "L", 3.5, 6.0, 140.0, stim="leg", record="medial_ankle")]
+    f, s, n = run(rows, NORMAL_F)
+    fem = n[("femoral", "motor", "R")]
+    assert (round(fem["side_ratio_value"], 2), fem["side_ratio_abnormal"], fem["pattern"]) == (
+        0.21, True, "axonal")
+    assert s["mononeuropathies"] == []
+    assert "a right femoral nerve or lumbar plexus lesion" in s["ncs_summary"]

@@ -276,7 +276,8 @@ def _side_ratios(m: pl.DataFrame) -> pl.DataFrame:
 
     The other side of a nerve study is ``nid`` with the side bit flipped, so in ``nid`` order
     the two sides are neighbours: no join needed."""
-    amp = m.filter((pl.col("measure") == "amplitude") & ~pl.col("nr") & pl.col("value").is_not_null())
+    amp = m.filter((pl.col("measure") == "amplitude") & ~pl.col("nr").fill_null(False)
+                   & pl.col("value").is_not_null())
     if not amp["nid"].is_sorted():
         amp = amp.sort("nid")
     nid, v = pl.col("nid"), pl.col("value")
@@ -494,7 +495,8 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
         .otherwise(v < lim)
     ).fill_null(False)
     uninterpretable = (
-        pl.col("cold") & sensitive & ~pl.col("nr") & pl.lit(not config.temperature_correction)
+        pl.col("cold") & sensitive & ~pl.col("nr").fill_null(False)
+        & pl.lit(not config.temperature_correction)
     )
     return m.with_columns(
         outside=outside,

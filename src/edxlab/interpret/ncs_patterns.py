@@ -254,7 +254,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         demy_dl=(motor & ~pl.col("distal_entrapment") & pl.col("distal_latency_abnormal")
                  & (pl.col("distal_latency_pct_of_limit") >= dl_thr)).fill_null(False),
         demy_cv=(motor & pl.col("seg_cv_demyelinating")),
-        demy_f=(motor & pl.col("fwave_abnormal") & ~pl.col("fwave_nr")
+        demy_f=(motor & pl.col("fwave_abnormal") & ~pl.col("fwave_nr").fill_null(False)
                 & (pl.col("fwave_pct_of_limit") >= f_thr)).fill_null(False),
         demy_f_absent=(motor & pl.col("fwave_nr") & pl.col("fwave_abnormal")
                        & pl.lit(bool(cset["f_absent_counts"]))
@@ -282,7 +282,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     distal_focal = (pl.col("distal_entrapment") & pl.col("distal_latency_abnormal")
                     & ~pl.col("absent"))
     latency_slow = (pl.col("distal_latency_abnormal") | pl.col("cv_abnormal")
-                    | (pl.col("fwave_abnormal") & ~pl.col("fwave_nr")))
+                    | (pl.col("fwave_abnormal") & ~pl.col("fwave_nr").fill_null(False)))
     is_blink = pl.col("nerve") == "blink"
     blink_abn = pl.col("r1_abnormal") | pl.col("r2_ipsi_abnormal") | pl.col("r2_contra_abnormal")
     blink_nr = (pl.col("r1_nr") | pl.col("r2_ipsi_nr") | pl.col("r2_contra_nr")).fill_null(False)
