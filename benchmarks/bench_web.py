@@ -55,8 +55,7 @@ def build_database(db: Path, patients: int) -> dict:
     findings = interpret(dataset)
     con = store.open_store(db)
     try:
-        for name, frame in findings.items():
-            store.write_findings(con, name, frame)
+        store.write_findings(con, findings)
     finally:
         con.close()
     timings["interpret_s"] = time.perf_counter() - t0

@@ -74,8 +74,7 @@ def example(tmp_path_factory) -> Example:
     findings = interpret(dataset)
     con = store.open_store(db)
     try:
-        for name, frame in findings.items():
-            store.write_findings(con, name, frame)
+        store.write_findings(con, findings)
     finally:
         con.close()
     return Example(dataset=dataset, findings=findings, db=db)
@@ -106,8 +105,13 @@ def folder_files():
 
 def import_example(client) -> dict:
     """Upload the example folder, confirm, wait for the job; return the job's final state."""
+    return import_files(client, folder_files())
+
+
+def import_files(client, files) -> dict:
+    """Upload ``files``, confirm, wait for the job; return the job's final state (and page)."""
     token = csrf_of(client.get("/import").text)
-    report = client.post("/import", data={"csrf_token": token}, files=folder_files())
+    report = client.post("/import", data={"csrf_token": token}, files=files)
     assert report.status_code == 200, report.text
     action = report.text.split('action="/import/')[1].split('"')[0]
     job_url = client.post(f"/import/{action}", data={"csrf_token": token}).headers["location"]

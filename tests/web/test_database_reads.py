@@ -14,7 +14,7 @@ import edxlab.store
 import edxlab.interpret.pipeline
 import edxlab.store.reads
 from edxlab.web import project as project_module
-from tests.web.conftest import EXAMPLE, csrf_of, example_db, make_client
+from tests.web.conftest import EXAMPLE, example_db, import_files, make_client
 
 
 def soup(response):
@@ -96,16 +96,7 @@ def _extra_patient_files() -> list:
 def test_import_shows_the_new_patient_without_restart(site):
     before = site.get("/patients", headers={"Accept": "application/json"}).json()["total"]
     assert site.get("/patients/P99").status_code == 404
-    token = csrf_of(site.get("/import").text)
-    report = site.post("/import", data={"csrf_token": token}, files=_extra_patient_files())
-    assert report.status_code == 200, report.text
-    action = report.text.split('action="/import/')[1].split('"')[0]
-    job = site.post(f"/import/{action}", data={"csrf_token": token}).headers["location"]
-    for _ in range(600):
-        state = site.get(job + ".json").json()
-        if state["done"]:
-            break
-        time.sleep(0.05)
+    state = import_files(site, _extra_patient_files())
     assert state["state"] == "done", state
     after = site.get("/patients?q=p99", headers={"Accept": "application/json"}).json()
     assert after["total"] == 1 and after["rows"][0]["patient_id"] == "P99"
@@ -238,15 +229,7 @@ def test_import_interprets_only_the_uploaded_patients_and_replaces_their_rows(
     monkeypatch.setattr(project_module, "interpret", counting)
     _forbid(monkeypatch, edxlab.store, "load_dataset")
     with make_client(tmp_path) as client:
-        token = csrf_of(client.get("/import").text)
-        report = client.post("/import", data={"csrf_token": token}, files=_extra_patient_files())
-        action = report.text.split('action="/import/')[1].split('"')[0]
-        job = client.post(f"/import/{action}", data={"csrf_token": token}).headers["location"]
-        for _ in range(600):
-            state = client.get(job + ".json").json()
-            if state["done"]:
-                break
-            time.sleep(0.05)
+        state = import_files(client, _extra_patient_files())
         assert state["state"] == "done", state
     assert sizes == [["P99"]]
     after = _stored_counts(db)

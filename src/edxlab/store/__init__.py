@@ -14,7 +14,6 @@ SQL lives only in this package.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +23,9 @@ from edxlab.model.dataset import Dataset
 from edxlab.model.schema import TABLE_NAMES, tables
 from edxlab.store.importer import ImportSummary, Progress, TableChange, hash_source, store_dataset
 from edxlab.store.recordings import keep_recordings, recordings_dir
-from edxlab.store.schema import META_TABLES, ensure_schema, from_store, quote
+from edxlab.store.schema import (
+    META_TABLES, ensure_schema, from_store, quote, registered, table_columns, transaction,
+)
 
 __all__ = [
     "keep_recordings", "recordings_dir",
@@ -58,9 +59,8 @@ def open_store(path: str | Path, create: bool = True, read_only: bool = False):
         con.close()
         raise StoreError(f"{path} is a DuckDB database but not an edxlab database")
     if not names and not (read_only and existed):
-        con.execute("BEGIN TRANSACTION").fetchall()
-        ensure_schema(con)
-        con.execute("COMMIT").fetchall()
+        with transaction(con):
+            ensure_schema(con)
     return con
 
 
@@ -205,22 +205,10 @@ def write_findings(con, name, frame: pl.DataFrame | None = None) -> None:
         if table in TABLE_NAMES or table in META_TABLES:
             raise InputError(f"'{table}' is a dataset table; import data with `edxlab import` "
                              "instead")
-    views = {table: f"edxlab_findings_{table}" for table in frames}
-    for table, view in views.items():
-        con.register(view, frames[table].to_arrow())
-    try:
-        con.execute("BEGIN TRANSACTION").fetchall()
-        try:
-            for table, view in views.items():
-                con.execute(f"CREATE OR REPLACE TABLE {quote(table)} AS SELECT * FROM {view}"
-                            ).fetchall()
-            con.execute("COMMIT").fetchall()
-        except BaseException:
-            con.execute("ROLLBACK").fetchall()
-            raise
-    finally:
-        for view in views.values():
-            con.unregister(view)
+    with registered(con, frames, "edxlab_findings_") as views, transaction(con):
+        for table, view in views.items():
+            con.execute(f"CREATE OR REPLACE TABLE {quote(table)} AS SELECT * FROM {view}"
+                        ).fetchall()
 
 
 def read_table(con, name: str) -> pl.DataFrame:
@@ -239,9 +227,7 @@ def load_dataset_table(con, name: str) -> pl.DataFrame:
     """A dataset table in canonical form, with the lab's extra columns (text) after the
     declared ones."""
     schema = tables()[name].polars_schema()
-    stored = [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-        "ORDER BY ordinal_position", [name]).fetchall()]
+    stored = table_columns(con, name)
     cols = ", ".join(quote(c) for c in [*schema, *(c for c in stored if c not in schema)])
     frame = con.sql(f"SELECT {cols} FROM {quote(name)}").pl()
     return from_store(frame, tables()[name])

@@ -21,7 +21,7 @@ from edxlab.errors import StoreError
 from edxlab.log import logger
 from edxlab.model.dataset import Dataset
 from edxlab.model.schema import TABLE_NAMES, tables
-from edxlab.store.schema import add_extra_columns, ensure_schema, quote, to_store
+from edxlab.store.schema import add_extra_columns, ensure_schema, quote, to_store, transaction
 
 Progress = Callable[[str, str, int], None]
 """progress(stage, table, rows): stage is 'read', 'validate', 'store' or 'done'."""
@@ -146,26 +146,23 @@ def store_dataset(con, ds: Dataset, *, source_hash: str = "", pseudonymized: boo
     """Merge ``ds`` into the open store ``con`` in one transaction."""
     summary = ImportSummary(source_hash=source_hash, pseudonymized=pseudonymized)
     now = dt.datetime.now()
-    con.execute("BEGIN TRANSACTION").fetchall()
-    try:
-        ensure_schema(con)
-        summary.import_id = con.execute(
-            "SELECT coalesce(max(import_id), 0) + 1 FROM edxlab_imports").fetchall()[0][0]
-        for name in TABLE_NAMES:
-            if progress:
-                progress("store", name, ds[name].height)
-            summary.tables[name] = merge_table(con, name, ds[name], summary.import_id,
-                                               source_hash, now)
-        con.execute("INSERT INTO edxlab_imports VALUES (?, ?, ?, ?, ?)",
-                    [summary.import_id, now, source_hash, pseudonymized, summary.text()]).fetchall()
-        con.execute("COMMIT").fetchall()
-    except BaseException as exc:
-        import duckdb
+    import duckdb
 
-        con.execute("ROLLBACK").fetchall()
-        if isinstance(exc, duckdb.Error):
-            raise StoreError(f"the import was rolled back; the database is unchanged "
-                             f"({type(exc).__name__}: {str(exc).splitlines()[0]})") from exc
-        raise
+    try:
+        with transaction(con):
+            ensure_schema(con)
+            summary.import_id = con.execute(
+                "SELECT coalesce(max(import_id), 0) + 1 FROM edxlab_imports").fetchall()[0][0]
+            for name in TABLE_NAMES:
+                if progress:
+                    progress("store", name, ds[name].height)
+                summary.tables[name] = merge_table(con, name, ds[name], summary.import_id,
+                                                   source_hash, now)
+            con.execute("INSERT INTO edxlab_imports VALUES (?, ?, ?, ?, ?)",
+                        [summary.import_id, now, source_hash, pseudonymized, summary.text()]
+                        ).fetchall()
+    except duckdb.Error as exc:
+        raise StoreError(f"the import was rolled back; the database is unchanged "
+                         f"({type(exc).__name__}: {str(exc).splitlines()[0]})") from exc
     logger.info("import %d: %s", summary.import_id, "changed" if summary.changed else "unchanged")
     return summary

@@ -17,18 +17,12 @@ import polars as pl
 
 from edxlab.errors import InputError
 from edxlab.model.schema import TABLE_NAMES
-from edxlab.store.schema import META_TABLES, quote
+from edxlab.store.schema import META_TABLES, quote, registered, table_columns, transaction
 
 #: findings table -> the column its rows are keyed by
 FINDINGS_KEYS = {"study_findings": "study_id", "nerve_findings": "study_id",
                  "muscle_findings": "study_id", "lesions": "study_id",
                  "patient_findings": "patient_id"}
-
-
-def _columns(con, name: str) -> dict[str, str]:
-    return {r[0]: r[1] for r in con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
-        "AND schema_name = 'main' ORDER BY column_index", [name]).fetchall()}
 
 
 def _check(name: str) -> None:
@@ -41,16 +35,11 @@ def drop_findings_rows(con, study_ids: Sequence[str], patient_ids: Sequence[str]
     """Delete the findings rows of ``study_ids`` / ``patient_ids`` from every findings table
     the database holds (one transaction)."""
     keys = {"study_id": list(study_ids), "patient_id": list(patient_ids)}
-    con.execute("BEGIN TRANSACTION").fetchall()
-    try:
+    with transaction(con):
         for name, column in FINDINGS_KEYS.items():
-            if column in _columns(con, name):
+            if column in table_columns(con, name):
                 con.execute(f"DELETE FROM {quote(name)} WHERE {quote(column)} IN "
                             "(SELECT unnest(?::VARCHAR[]))", [keys[column]]).fetchall()
-        con.execute("COMMIT").fetchall()
-    except BaseException:
-        con.execute("ROLLBACK").fetchall()
-        raise
 
 
 def add_findings_rows(con, frames: dict[str, pl.DataFrame]) -> None:
@@ -58,34 +47,22 @@ def add_findings_rows(con, frames: dict[str, pl.DataFrame]) -> None:
     it lacks is added (earlier rows get nulls); a column the new rows lack is null for them."""
     for name in frames:
         _check(name)
-    views = {name: f"edxlab_rows_{name}" for name in frames}
-    for name, view in views.items():
-        con.register(view, frames[name].to_arrow())
-    try:
-        con.execute("BEGIN TRANSACTION").fetchall()
-        try:
-            for name, view in views.items():
-                have = _columns(con, name)
-                if not have:
-                    con.execute(f"CREATE TABLE {quote(name)} AS SELECT * FROM {view}").fetchall()
-                    continue
-                incoming = {r[0]: r[1] for r in con.execute(f"DESCRIBE {view}").fetchall()}
-                for column, sql_type in incoming.items():
-                    if column not in have and sql_type != '"NULL"':
-                        con.execute(f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} "
-                                    f"{sql_type}").fetchall()
-                present = _columns(con, name)
-                cols = [c for c in incoming if c in present]
-                names = ", ".join(quote(c) for c in cols)
-                con.execute(f"INSERT INTO {quote(name)} ({names}) SELECT {names} FROM {view}"
-                            ).fetchall()
-            con.execute("COMMIT").fetchall()
-        except BaseException:
-            con.execute("ROLLBACK").fetchall()
-            raise
-    finally:
-        for view in views.values():
-            con.unregister(view)
+    with registered(con, frames, "edxlab_rows_") as views, transaction(con):
+        for name, view in views.items():
+            have = table_columns(con, name)
+            if not have:
+                con.execute(f"CREATE TABLE {quote(name)} AS SELECT * FROM {view}").fetchall()
+                continue
+            incoming = {r[0]: r[1] for r in con.execute(f"DESCRIBE {view}").fetchall()}
+            for column, sql_type in incoming.items():
+                if column not in have and sql_type != '"NULL"':
+                    con.execute(f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} "
+                                f"{sql_type}").fetchall()
+            present = table_columns(con, name)
+            cols = [c for c in incoming if c in present]
+            names = ", ".join(quote(c) for c in cols)
+            con.execute(f"INSERT INTO {quote(name)} ({names}) SELECT {names} FROM {view}"
+                        ).fetchall()
 
 
 #: the lookups the web app makes (table, column): one patient's or one study's rows. Without an
@@ -103,7 +80,7 @@ def missing_lookup_indexes(con) -> list[tuple[str, str]]:
     """The (table, column) indexes of :data:`LOOKUP_INDEXES` a table present lacks."""
     have = {r[0] for r in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
     return [(table, column) for table, column in LOOKUP_INDEXES
-            if column in _columns(con, table) and _index_name(table, column) not in have]
+            if column in table_columns(con, table) and _index_name(table, column) not in have]
 
 
 def index_lookups(con) -> list[str]:

@@ -29,17 +29,10 @@ import polars as pl
 from edxlab.errors import InputError
 from edxlab.model.dataset import Dataset
 from edxlab.model.schema import TABLE_NAMES, tables
-from edxlab.store.schema import from_store, quote
+from edxlab.store.schema import from_store, quote, table_columns
 
 #: the dataset tables holding a study's measurements (the cohort only needs which studies have them)
 TEST_TABLES = ("ncs", "fwaves", "blink", "emg", "signals")
-
-
-def table_columns(con, name: str) -> list[str]:
-    """The columns of table ``name`` as stored (empty when the database has no such table)."""
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
-        "ORDER BY column_index", [name]).fetchall()]
 
 
 @cache
@@ -218,7 +211,7 @@ def patient_overview(con, findings: str | None) -> pl.DataFrame:
 
 def _relation_columns(con, name: str) -> list[str]:
     """Columns of a table, or of a frame registered on this connection."""
-    columns = table_columns(con, name)
+    columns = list(table_columns(con, name))
     if columns:
         return columns
     return [r[0] for r in con.execute(f"DESCRIBE {quote(name)}").fetchall()]

@@ -1,10 +1,10 @@
 """The DuckDB schema, generated from ``model/tables.toml``.
 
-One table per dataset table with the canonical columns (``<col>_nr`` included); primary keys on
-``patients.patient_id`` and ``studies.study_id``; foreign keys from every table that references
-them. List columns (``comorbidities``, ``indication``) are stored as ``;``-joined text, as in
-the CSV files: DuckDB rewrites a row whose LIST cell changes as delete + insert, which its
-foreign keys refuse for a referenced patient or study. The natural keys of the other tables (``ncs``: study, nerve, modality, side, stim_site,
+One table per dataset table with the canonical columns (``<col>_nr`` included), then a lab's
+extra columns as text; primary keys on ``patients.patient_id`` and ``studies.study_id``; no
+foreign keys (the validator checks references; see :func:`create_table_sql`). List columns
+(``comorbidities``, ``indication``) are stored as ``;``-joined text, as in the CSV files. The
+natural keys of the other tables (``ncs``: study, nerve, modality, side, stim_site,
 ...) may contain empty cells (an EMG row without level), so they are enforced by the validator
 and used by the importer to match rows, not declared as SQL keys.
 
@@ -13,6 +13,9 @@ and ``edxlab_audit`` (one row per changed cell of an existing row).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import polars as pl
 
@@ -99,6 +102,38 @@ def drop_foreign_keys(con) -> None:
         con.execute(f"DROP TABLE {copy}").fetchall()
 
 
+@contextmanager
+def transaction(con) -> Iterator[None]:
+    """One transaction: committed when the block ends, rolled back on any exception."""
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        yield
+        con.execute("COMMIT").fetchall()
+    except BaseException:
+        con.execute("ROLLBACK").fetchall()
+        raise
+
+
+@contextmanager
+def registered(con, frames: Mapping[str, pl.DataFrame], prefix: str) -> Iterator[dict[str, str]]:
+    """Register each frame as the view ``prefix + name`` for the block; yields name -> view."""
+    views = {name: f"{prefix}{name}" for name in frames}
+    for name, view in views.items():
+        con.register(view, frames[name].to_arrow())
+    try:
+        yield views
+    finally:
+        for view in views.values():
+            con.unregister(view)
+
+
+def table_columns(con, name: str) -> dict[str, str]:
+    """Column -> SQL type of the stored table ``name``, in table order (empty: no such table)."""
+    return {r[0]: r[1] for r in con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+        "AND schema_name = 'main' ORDER BY column_index", [name]).fetchall()}
+
+
 def ensure_schema(con) -> None:
     """Create missing tables; add columns a newer tables.toml declares (extend, never break)."""
     for statement in BOOKKEEPING:
@@ -110,9 +145,7 @@ def ensure_schema(con) -> None:
     for name in TABLE_NAMES:
         spec = specs[name]
         con.execute(create_table_sql(spec)).fetchall()
-        have = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-            [name]).fetchall()}
+        have = table_columns(con, name)
         for col, dtype in spec.polars_schema().items():
             if col not in have:
                 con.execute(f"ALTER TABLE {quote(name)} ADD COLUMN {quote(col)} "
