@@ -67,6 +67,8 @@ EVENT_SPACING_S = _C["event_spacing_s"]
 REFRACTORY_S = _C["refractory_s"]
 #: relative allowance for discharge-to-discharge shape variability (fraction of template RMS)
 SHAPE_TOLERANCE = _C["shape_tolerance"]
+#: an accepted template explains at least this fraction of its window's energy
+EXPLAINED_ENERGY = _C["explained_energy"]
 #: single-template peel-off passes before the superposition pass
 N_PASSES = int(_C["n_passes"])
 #: a unit must have at least this many discharges and fire on average >= MIN_RATE_HZ
@@ -545,10 +547,7 @@ def _refine_templates(y, pos, T, half, search, match_limit, min_n, fs, thr=0.0):
     """Classify every spike once, split trains that hold two units, merge units seen twice;
     return the narrow templates of the resulting units."""
     L = 2 * half + 1
-    Xs = _windows(y, pos, half + search)
-    k, s, d = _match(Xs, T, search)
-    ok = d < match_limit + SHAPE_TOLERANCE**2 * (T * T).sum(1)[k]
-    ok &= d < 0.5 * (Xs[:, search:search + L] ** 2).sum(1) + match_limit
+    k, s, d, ok = _accept(_windows(y, pos, half + search), T, search, match_limit)
     p, lab, dist = pos[ok] + s[ok], k[ok], d[ok]
     if len(p) == 0:
         return T
@@ -602,7 +601,8 @@ def _accept(Xs: np.ndarray, T: np.ndarray, search: int, match_limit: float):
     L = T.shape[1]
     k, s, d = _match(Xs, T, search)
     e = (T * T).sum(1)[k]
-    ok = (d < match_limit + SHAPE_TOLERANCE**2 * e) & (d < 0.5 * (Xs[:, search:search + L] ** 2).sum(1) + match_limit)
+    explained = d < (1 - EXPLAINED_ENERGY) * (Xs[:, search:search + L] ** 2).sum(1) + match_limit
+    ok = (d < match_limit + SHAPE_TOLERANCE**2 * e) & explained
     return k, s, d, ok
 
 
@@ -712,12 +712,8 @@ def decompose(
             disc_unit.append(k0)
             disc_dist.append(d0)
         elif _pass < N_PASSES:
-            Xs = _windows(resid, cand, half + search)
-            k, s, d = _match(Xs, T, search)
+            k, s, d, ok = _accept(_windows(resid, cand, half + search), T, search, match_limit)
             tm_energy = (T * T).sum(1)[k]
-            ok = d < match_limit + SHAPE_TOLERANCE**2 * tm_energy
-            # the template must explain most of the window's energy
-            ok &= d < 0.5 * (Xs[:, search:search + L] ** 2).sum(1) + match_limit
             disc_pos.append(cand[ok] + s[ok])
             disc_unit.append(k[ok])
             disc_dist.append(d[ok] / np.maximum(tm_energy[ok], 1e-9))
