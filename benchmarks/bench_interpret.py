@@ -495,7 +495,7 @@ def python_interpret(studies: list[dict], ncs: list[dict], fwaves: list[dict], l
             findings[(nerve, modality, side)] = dict(evidence="; ".join(evidence),
                 pattern=pattern, site=site, abnormal=pattern != "normal", demy=demy,
                 general=(amp_abn and not (nerve == "median" and dl_abn)) or cv_abn or f_abn or demy)
-        monos, lesions = [], []
+        monos = []
         for side in ("L", "R"):
             ms = findings.get(("median", "sensory", side))
             mm = findings.get(("median", "motor", side))

@@ -25,7 +25,6 @@ from edxlab.interpret.ncs_diagnoses import (
     segment_mononeuropathies,
 )
 from edxlab.interpret.ncs_limits import (
-    NERVE_KEY,
     measure_limits,
     ncs_segments,
     nerve_attr,

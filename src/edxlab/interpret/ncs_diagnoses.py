@@ -21,7 +21,7 @@ from __future__ import annotations
 import polars as pl
 
 from edxlab.interpret.ncs_frames import with_texts
-from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_table
+from edxlab.interpret.ncs_limits import nerve_table
 from edxlab.reference.ncs_criteria import ncs_criteria
 
 LESION_SCHEMA: dict[str, pl.DataType] = {

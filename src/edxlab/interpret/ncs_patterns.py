@@ -249,7 +249,6 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     f_thr = pl.when(low_cmap).then(cset["f_min_pct_uln_low_cmap"]).otherwise(cset["f_min_pct_uln"])
     dur_lim = pl.col("nerve").replace_strict(
         cset.get("distal_duration_ms", {}), default=None, return_dtype=pl.Float64)
-    cold_dl = pl.col("cold_uninterpreted") & pl.col("temperature_low")
     w = w.with_columns(
         demy_dl=(motor & ~pl.col("distal_entrapment") & pl.col("distal_latency_abnormal")
                  & (pl.col("distal_latency_pct_of_limit") >= dl_thr)).fill_null(False),

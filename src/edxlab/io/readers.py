@@ -158,7 +158,7 @@ def read_xlsx(path: Path) -> RawDataset:
     try:
         reader = fastexcel.read_excel(str(path))
         sheet_names = reader.sheet_names
-    except Exception as exc:  # noqa: BLE001 - fastexcel/calamine error types vary by version
+    except Exception:  # noqa: BLE001 - fastexcel/calamine error types vary by version
         raw.issues.append(_error(path.name, "cannot be read as an .xlsx workbook; save it from "
                                  "your spreadsheet program as 'Excel Workbook (.xlsx)'"))
         return raw

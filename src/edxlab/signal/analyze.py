@@ -24,7 +24,7 @@ from edxlab.signal.decompose import Decomposition, decompose
 from edxlab.signal.filters import detection_filter, measurement_filter
 from edxlab.signal.muap import measure_muap, unit_template
 from edxlab.signal.readers import Recording, read_recording
-from edxlab.signal.spontaneous import SCORED, Spontaneous, analyze_rest
+from edxlab.signal.spontaneous import SCORED, analyze_rest
 
 ACTIVATIONS = ("rest", "minimal", "moderate", "maximal")
 #: inter-discharge intervals longer than this are pauses, not part of the firing rate
