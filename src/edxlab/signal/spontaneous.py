@@ -80,7 +80,7 @@ def _event_shape(w: np.ndarray, fs: float, c: int, lim: dict) -> str:
     spike_ms = (grp[-1] - grp[0]) / fs * 1e3 if len(grp) else 0.0
     ipos = int(np.argmax(seg))
     neg_ms = float((seg[ipos:] < -max(0.1 * amax, 3.0 * noise)).sum() / fs * 1e3)
-    if (initial_positive and neg_ms >= lim["psw_min_negative_ms"] and -seg[ipos:].min() < 0.6 * seg.max()
+    if (initial_positive and neg_ms >= lim["psw_min_negative_ms"] and -seg[ipos:].min() < lim["psw_max_negative_fraction"] * seg.max()
             and dur_ms >= lim["psw_min_duration_ms"]):
         return "positive_sharp_wave"
     brief = "fibrillation" if initial_positive else "end_plate_spike"
