@@ -63,7 +63,9 @@ def test_per_record_f1_does_not_regress(analyses, name, base, floor):
 
 
 def test_als_f1_against_the_expert_with_its_duplicate_labels_joined(analyses):
-    """Scored against the ALS expert with units 5+12 and 6+13 joined (one motor unit each)."""
+    """Scored against the ALS expert with the same-shape units joined: 5+12 (one motor unit) and
+    6+13 (two motor units of one shape, which a decomposer that does not track firing continuity
+    cannot tell apart; see the test below)."""
     import numpy as np
 
     e = read_eaf(str(N2001_ALS) + ".eaf")
@@ -84,6 +86,31 @@ def test_als_expert_labels_one_regular_train_as_two_units():
     merged = np.sort(np.concatenate((e[5], e[12])))
     assert np.diff(merged).min() > 0.02
     assert max(len(e[5]), len(e[12])) / (len(e[5]) + len(e[12])) < 0.55
+
+
+def test_als_expert_units_6_and_13_are_two_motor_units_of_one_shape():
+    """Unlike 5/12, the same-shape ALS units 6 and 13 are two motor units: merged, their train has
+    discharges closer than any motor unit refires (overlapping MUAPs 3.7-15 ms apart), so only
+    firing continuity can separate them (tests/data/emglab_n2001/README.md)."""
+    import numpy as np
+
+    e = read_eaf(str(N2001_ALS) + ".eaf")
+    merged = np.sort(np.concatenate((e[6], e[13])))
+    assert (np.diff(merged) < 0.015).sum() == 7
+    assert np.diff(merged).min() < 0.004
+
+
+def test_control_expert_unit_6_fills_gaps_of_unit_1():
+    """Every discharge of control expert unit 6 lies where unit 1's regular train (median interval
+    104 ms) has a gap: 80-130 ms from unit 1's neighbouring discharges on both sides."""
+    import numpy as np
+
+    e = read_eaf(str(N2001_CONTROL) + ".eaf")
+    u1 = e[1]
+    assert 0.10 < float(np.median(np.diff(u1))) < 0.11
+    j = np.searchsorted(u1, e[6])
+    before, after = e[6] - u1[j - 1], u1[j] - e[6]
+    assert ((before > 0.08) & (before < 0.13) & (after > 0.08) & (after < 0.13)).all()
 
 
 def test_expert_marks_sit_on_the_muap_peaks(analyses):

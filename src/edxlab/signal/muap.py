@@ -10,6 +10,8 @@
 - turns: peaks separated from the previous and the next peak by >= 25 uV (the 25 uV limit is
   likewise narrowed to 10% of amplitude for small MUAPs, never below 3 x noise RMS);
 - spike duration: first to last turn; area: rectified area (uV ms) over the whole duration.
+
+Every limit above, with its source, is in ``reference/qemg/muap_measures.toml``.
 """
 
 from __future__ import annotations
@@ -18,18 +20,25 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-BAND_UV = 40.0
-QUIET_S = 0.003
-BASELINE_LEAD_S = 0.006
-PHASE_UV = 25.0
-TURN_UV = 25.0
-SMALL_FRACTION = 0.10
-#: the +/-40 uV duration band is narrowed to 5% of amplitude for MUAPs below 800 uV, so that
-#: durations of small and medium MUAPs are on the scale of the multi-MUP reference tables
-DURATION_FRACTION = 0.05
-NOISE_FACTOR = 3.0
+from edxlab.reference.qemg_constants import qemg_constants
+
+# every constant, with its source, lives in reference/qemg/muap_measures.toml
+_C = qemg_constants("muap_measures")
+BAND_UV = float(_C["band_uv"])
+QUIET_S = float(_C["quiet_s"])
+BASELINE_LEAD_S = float(_C["baseline_lead_s"])
+PHASE_UV = float(_C["phase_uv"])
+TURN_UV = float(_C["turn_uv"])
+#: phase and turn limits narrowed to this fraction of amplitude for small MUAPs
+SMALL_FRACTION = float(_C["small_fraction"])
+#: the duration band narrowed to this fraction of amplitude for MUAPs below 800 uV
+DURATION_FRACTION = float(_C["duration_fraction"])
+#: limits never below this multiple of the template's noise RMS
+NOISE_FACTOR = float(_C["noise_factor"])
+#: the main spike is sought within +/- this (s) of the alignment point
+PEAK_SEARCH_S = float(_C["peak_search_s"])
 #: half-width (s) of the window over which a unit's MUAP is averaged
-MUAP_HALF_S = 0.015
+MUAP_HALF_S = float(_C["muap_half_s"])
 
 
 @dataclass
@@ -106,8 +115,8 @@ def measure_muap(t: np.ndarray, fs: float, centre: int | None = None) -> MuapMea
     q = max(2, int(round(QUIET_S * fs)))
     edge = max(2, q // 2)
     t = t - np.median(np.concatenate((t[:edge], t[-edge:])))
-    lo = max(0, centre - int(0.002 * fs))
-    hi = min(n, centre + int(0.002 * fs) + 1)
+    lo = max(0, centre - int(PEAK_SEARCH_S * fs))
+    hi = min(n, centre + int(PEAK_SEARCH_S * fs) + 1)
     peak = lo + int(np.argmax(np.abs(t[lo:hi])))
     # noise of the template (its first and last 3 ms): limits never go below 3 x noise RMS, so
     # that noise is not mistaken for a MUAP's slow phases, extra phases or turns
