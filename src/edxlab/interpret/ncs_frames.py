@@ -72,6 +72,13 @@ class NidIndex:
         out[ok] = self.row[study[ok] * self.width + code[ok]]
         return out
 
+    def gathered(self, nid: pl.Series, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows of ``frame`` (one per indexed ``nid``, in index order) for each of ``nid``
+        (null where absent)."""
+        r = self.rows(nid)
+        take = pl.Series(r).set(pl.Series(r < 0), None).cast(pl.UInt32)
+        return frame.select(pl.all().gather(take))
+
     def align(self, frame: pl.DataFrame, on: str = "nid") -> pl.DataFrame:
         """``frame``'s other columns (unique ``on``) row-aligned to the index (null where
         absent)."""
