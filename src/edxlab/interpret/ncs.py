@@ -20,9 +20,11 @@ from edxlab.interpret.ncs_diagnoses import (
     _worst,
     carpal_tunnel,
     cranial_neuropathies,
+    median_comparisons,
     nerve_severity,
     polyneuropathy,
     segment_mononeuropathies,
+    studies_with_findings,
 )
 from edxlab.interpret.ncs_limits import (
     measure_limits,
@@ -132,10 +134,18 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     # so texts are deterministic
     w = w.with_columns(parent=nerve_attr("parent").fill_null(pl.col("nerve")),
                        nid=pl.col("nid").set_sorted(), study_id=pl.col("study_id").set_sorted())
+    has_ncs = w.group_by("study_id").agg(pl.lit(True).alias("has_ncs"))
+
+    # only the studies with something to find go through the diagnoses: the others have no
+    # lesion and no per-study row below, so the study frame gives them the normal summary
+    comp = median_comparisons(w)
+    busy = studies_with_findings(w, segs_w, comp)["study_id"].implode()
+    w = w.filter(pl.col("study_id").is_in(busy))
+    segs_w = segs_w.filter(pl.col("study_id").is_in(busy))
 
     # focal lesions localized by the data
     segmono = segment_mononeuropathies(w, segs_w)
-    cts = carpal_tunnel(w, segs_w, segmono)
+    cts = carpal_tunnel(w, segs_w, segmono, comp)
     entrap = pl.DataFrame({"nerve": [n for n, _ in ENTRAPMENT_SITES],
                            "site": [s for _, s in ENTRAPMENT_SITES], "_entrap": True})
     # an ulnar lesion the segments already place (at the elbow) is not also one at the wrist
@@ -250,7 +260,6 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
 
     # study-level frame
     studies = cov.select(study_id=pl.col("sidx"))
-    has_ncs = w.group_by("study_id").agg(pl.lit(True).alias("has_ncs"))
     counted = w.filter(pl.col("abnormal") & ~pl.col("preganglionic"))
     abn = counted.group_by("study_id").agg(
         pl.lit(True).alias("abn_measure"),

@@ -72,40 +72,46 @@ def _lesion(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------------
+# which studies have something to diagnose
+# ----------------------------------------------------------------------------------------------
+
+NERVE_FINDING_FLAGS = ("abnormal", "abnormal_general", "absent", "low_amplitude",
+                       "cold_uninterpreted", "demy_f_absent")
+"""Per-nerve flags that start a diagnosis or a sentence of the summary: the rules below and in
+``ncs.py`` / ``ncs_plexus.py`` read a nerve only when one of these is set (or its pattern is not
+normal, or it has evidence text)."""
+SEGMENT_FINDING_FLAGS = ("focal", "conduction_block", "temporal_dispersion", "focal_slowing",
+                         "cv_abnormal", "cv_demyelinating")
+"""Per-segment flags the rules read (a focal segment is a lesion on its own)."""
+CRANIAL_NERVES = ("facial", "blink")
+"""Nerves whose rules also compare values within limits (facial side ratio, blink side
+differences): their studies always go through the diagnoses."""
+
+
+def studies_with_findings(w: pl.DataFrame, segs: pl.DataFrame,
+                          comp: pl.DataFrame) -> pl.DataFrame:
+    """The studies (``study_id``, unique) the diagnoses can find something in: a nerve with a
+    finding flag set, a non-normal pattern or evidence text, a flagged segment, an abnormal
+    median comparison (``median_comparisons``) or a cranial nerve. Any other study is normal:
+    no lesion, nothing counted, no sentence beyond the normal summary (``interpret_ncs`` builds
+    it without running the diagnoses). Unknown (null) flags count as set."""
+    nerve = (pl.any_horizontal(pl.col(c) for c in NERVE_FINDING_FLAGS)
+             | (pl.col("pattern") != "normal") | (pl.col("evidence") != "")
+             | pl.col("nerve").is_in(CRANIAL_NERVES)).fill_null(True)
+    segment = pl.any_horizontal(pl.col(c) for c in SEGMENT_FINDING_FLAGS).fill_null(True)
+    return pl.concat([w.filter(nerve).select("study_id"), segs.filter(segment).select("study_id"),
+                      comp.select("study_id")]).unique()
+
+
+# ----------------------------------------------------------------------------------------------
 # focal neuropathies
 # ----------------------------------------------------------------------------------------------
 
-def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
-                  localized: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Median neuropathy at the wrist, per side, graded mild/moderate/severe (AAEM 2002).
-
-    An abnormal ulnar sensory response on the same side blocks the diagnosis (the median
-    findings could be part of a generalized process) unless a median-ulnar comparison is
-    abnormal, or the median findings localize on their own (prolonged median motor and sensory
-    distal latencies, or a prolonged palm-wrist latency, with a normal median forearm velocity
-    in ``segs``), or the ulnar abnormality is explained by an ulnar lesion at the elbow in
-    ``localized`` (the segment lesions; see [cts] in the criteria file).
-    """
+def median_comparisons(w: pl.DataFrame) -> pl.DataFrame:
+    """Abnormal internal comparisons of the median nerve (median minus ulnar/radial latency,
+    same study, side and record site; limits [cts]): study_id, side, comp_ev (their evidence).
+    They can show a carpal tunnel syndrome with every latency within its own limit."""
     cts = ncs_criteria()["cts"]
-    med = w.filter(pl.col("nerve") == "median")
-    msens = med.filter(pl.col("modality") != "motor")
-    sens = with_texts(msens.group_by("study_id", "side").agg(
-        (pl.col("distal_latency_abnormal") | pl.col("absent")).any().alias("sens_abn"),
-        pl.col("distal_latency_abnormal").any().alias("sens_lat_abn"),
-        (pl.col("distal_latency_abnormal") & (pl.col("modality") == "mixed")).any()
-        .alias("palm_lat_abn"),
-        (pl.col("absent") & (pl.col("modality") == "sensory")).any().alias("sens_absent"),
-    ), msens, ["study_id", "side"], pl.col("abnormal"),
-        sens_ev=(pl.col("evidence"), "; "), sens_rules=(pl.col("rule_ids"), ";"))
-    mot = med.filter(pl.col("modality") == "motor").select(
-        "study_id", "side",
-        pl.col("distal_latency_abnormal").alias("dl_abn"),
-        (pl.col("absent") | pl.col("amplitude_abnormal")).alias("cmap_low"),
-        (pl.col("n_demyelinating") > 0).alias("forearm_demy"),
-        pl.when(pl.col("abnormal")).then(pl.col("evidence")).alias("mot_ev"),
-        pl.when(pl.col("abnormal")).then(pl.col("rule_ids")).alias("mot_rules"),
-    )
-    # internal comparisons (median minus ulnar/radial latency, same side and record site)
     lat = w.select("study_id", "side", "nerve", "modality", "record_site", "distal_latency_ms")
     comps = []
     for name, mod, other, rec, lim in (
@@ -126,8 +132,42 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
             pl.concat_str([pl.lit(f"median-{other} {name} latency difference "),
                            pl.col("diff").round(2).cast(pl.String),
                            pl.lit(f" ms (limit {lim} ms)")]).alias("comp_ev")))
-    comp = pl.concat(comps).group_by("study_id", "side").agg(
-        pl.col("comp_ev").str.join("; "))
+    return pl.concat(comps).group_by("study_id", "side").agg(pl.col("comp_ev").str.join("; "))
+
+
+def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
+                  localized: pl.DataFrame | None = None,
+                  comp: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Median neuropathy at the wrist, per side, graded mild/moderate/severe (AAEM 2002).
+
+    An abnormal ulnar sensory response on the same side blocks the diagnosis (the median
+    findings could be part of a generalized process) unless a median-ulnar comparison is
+    abnormal, or the median findings localize on their own (prolonged median motor and sensory
+    distal latencies, or a prolonged palm-wrist latency, with a normal median forearm velocity
+    in ``segs``), or the ulnar abnormality is explained by an ulnar lesion at the elbow in
+    ``localized`` (the segment lesions; see [cts] in the criteria file). ``comp``: the
+    abnormal internal comparisons (``median_comparisons(w)``, computed here when not given).
+    """
+    cts = ncs_criteria()["cts"]
+    med = w.filter(pl.col("nerve") == "median")
+    msens = med.filter(pl.col("modality") != "motor")
+    sens = with_texts(msens.group_by("study_id", "side").agg(
+        (pl.col("distal_latency_abnormal") | pl.col("absent")).any().alias("sens_abn"),
+        pl.col("distal_latency_abnormal").any().alias("sens_lat_abn"),
+        (pl.col("distal_latency_abnormal") & (pl.col("modality") == "mixed")).any()
+        .alias("palm_lat_abn"),
+        (pl.col("absent") & (pl.col("modality") == "sensory")).any().alias("sens_absent"),
+    ), msens, ["study_id", "side"], pl.col("abnormal"),
+        sens_ev=(pl.col("evidence"), "; "), sens_rules=(pl.col("rule_ids"), ";"))
+    mot = med.filter(pl.col("modality") == "motor").select(
+        "study_id", "side",
+        pl.col("distal_latency_abnormal").alias("dl_abn"),
+        (pl.col("absent") | pl.col("amplitude_abnormal")).alias("cmap_low"),
+        (pl.col("n_demyelinating") > 0).alias("forearm_demy"),
+        pl.when(pl.col("abnormal")).then(pl.col("evidence")).alias("mot_ev"),
+        pl.when(pl.col("abnormal")).then(pl.col("rule_ids")).alias("mot_rules"),
+    )
+    comp = median_comparisons(w) if comp is None else comp
     uln = w.filter((pl.col("nerve") == "ulnar") & (pl.col("modality") != "motor")).group_by(
         "study_id", "side").agg((pl.col("distal_latency_abnormal") | pl.col("absent")
                                  | pl.col("amplitude_abnormal")).any().alias("ulnar_abn"))

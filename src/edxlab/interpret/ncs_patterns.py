@@ -135,11 +135,15 @@ def _wide(m: pl.DataFrame) -> tuple[pl.DataFrame, NidIndex]:
     lm = m.lazy()
     # the first row of each nerve study: its distal latency (nerve conduction rows come first),
     # else its F-wave, else its blink R1
-    keys = (lm.filter(pl.col("measure").is_in(["distal_latency", "fwave_latency", "r1"]))
-            .select("nid", "sidx", *NERVE_KEY, pl.col("profile").alias("_profile"),
+    # (found by row number first, so that the key columns are gathered once)
+    first = (lm.with_row_index("_r").filter(
+        pl.col("measure").is_in(["distal_latency", "fwave_latency", "r1"]))
+        .select("_r", "nid").filter(pl.col("nid").is_first_distinct()).sort("nid")
+        .collect()["_r"])
+    keys = m.select("nid", "sidx", *NERVE_KEY, pl.col("profile").alias("_profile"),
                     pl.col("temp_c").alias("_temp"), pl.col("temp_min").alias("_tmin"),
-                    pl.col("limb").alias("_limb"))
-            .filter(pl.col("nid").is_first_distinct()).sort("nid").collect())
+                    pl.col("limb").alias("_limb")).select(pl.all().gather(first)).with_columns(
+        pl.col("nid").set_sorted())  # gathered in nid order: keep the flag (no re-sort later)
     index = NidIndex(keys["nid"])
     parts = []
     for measure, p in NERVE_MEASURES.items():
@@ -169,9 +173,8 @@ def _wide(m: pl.DataFrame) -> tuple[pl.DataFrame, NidIndex]:
             # first in segment order: stable sorts, so the pick is the same on every run
             late = ~(pl.col("abnormal") | pl.col("cold_uninterpreted"))
             part = (sub.select("nid", *cols, _late=late).collect()
-                    .sort("_late", maintain_order=True).drop("_late")
-                    .sort(["nid", "cv_ms"], maintain_order=True)
-                    .unique(subset="nid", keep="first", maintain_order=True))
+                    .sort(["nid", "cv_ms", "_late"], maintain_order=True)
+                    .filter(pl.col("nid").is_first_distinct()).drop("_late"))
         else:
             part = sub.select("nid", *cols).collect()
         parts.append(index.align(part))
@@ -194,13 +197,12 @@ def _wide(m: pl.DataFrame) -> tuple[pl.DataFrame, NidIndex]:
         pl.col("rule_id").filter(pl.col("abnormal")).alias("measure_rules"),
     ).with_columns(pl.col("measure_evidence").list.join("; "),
                    pl.col("measure_rules").list.join(";")).collect()
-    wide = out.hstack(flags.drop("nid").get_columns()).hstack(
-        index.align(text).get_columns()).with_columns(
-        profile=pl.coalesce("profile", "_profile"),
-        temp_c=pl.coalesce("temp_c", "_temp"),
-        temp_min=pl.coalesce("temp_min", "_tmin"),
-        limb=pl.coalesce("limb", "_limb"),
-    ).drop("_profile", "_temp", "_tmin", "_limb")
+    wide = out.hstack(flags.drop("nid").get_columns()).hstack(index.align(text).get_columns())
+    # from the amplitude row, else (F-wave or blink only) from the first row: filled only
+    # where one is missing (a string coalesce copies the whole column)
+    first_row = {"profile": "_profile", "temp_c": "_temp", "temp_min": "_tmin", "limb": "_limb"}
+    wide = wide.with_columns(pl.coalesce(c, k).alias(c) for c, k in first_row.items()
+                             if wide[c].null_count() > 0).drop(first_row.values())
     return wide, index
 
 
