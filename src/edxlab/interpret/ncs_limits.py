@@ -57,6 +57,9 @@ def _nid(sidx, codes: dict[str, int]) -> pl.Expr:
 
 LATENCY_MEASURES = ("distal_latency", "fwave_latency", "r1", "r2_ipsi", "r2_contra")
 TEMP_SENSITIVE = ("distal_latency", "cv", "fwave_latency")
+MEASURE_CODES = {"distal_latency": 0, "amplitude": 1, "cv": 2, "fwave_latency": 3,
+                 "side_amplitude_ratio": 4, "r1": 5, "r2_ipsi": 6, "r2_contra": 7,
+                 "temperature": 8}
 
 MEASURE_SCHEMA: dict[str, pl.DataType] = {
     "study_id": pl.String,
@@ -207,7 +210,13 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
     )
 
 
-def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
+def _measure(name: str) -> dict[str, pl.Expr]:
+    """The ``measure`` column of a part of the measures frame and its integer code (the limit
+    key is built from the code, so the measure names are never compared row by row)."""
+    return dict(measure=pl.lit(name), _mcode=pl.lit(MEASURE_CODES[name], pl.Int64))
+
+
+def _nerve_measures(rows: pl.DataFrame) -> list[pl.LazyFrame]:
     """Long measure rows from the ordered responses (distal latency, amplitude, CVs)."""
     rows = rows.lazy()  # each part gathers only the columns it needs
     distal = rows.filter(pl.col("rank") == 0)
@@ -217,18 +226,18 @@ def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
     ]
     common = dict(seg=pl.lit(0, pl.Int64), segment_site=pl.lit(""), segment_label=pl.lit(""))
     lat = distal.select(
-        *base, measure=pl.lit("distal_latency"), **common,
+        *base, **_measure("distal_latency"), **common,
         value=pl.col("latency_ms"), nr=pl.col("latency_ms_nr"),
         distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
     )
     amp = distal.select(
-        *base, measure=pl.lit("amplitude"), **common,
+        *base, **_measure("amplitude"), **common,
         value=pl.col("amplitude"), nr=pl.col("amplitude_nr"),
         distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
     )
     # sensory/mixed single-site velocity: the machine's value, else distance/onset latency
     scv = distal.filter(pl.col("modality") != "motor").select(
-        *base, measure=pl.lit("cv"), **common,
+        *base, **_measure("cv"), **common,
         value=pl.coalesce(
             pl.col("cv_ms"),
             pl.when((pl.col("latency_kind") == "onset") & (pl.col("latency_ms") > 0))
@@ -237,49 +246,45 @@ def _nerve_measures(rows: pl.DataFrame) -> pl.DataFrame:
         nr=pl.lit(False), distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
     ).filter(pl.col("value").is_not_null())
     mcv = rows.filter((pl.col("rank") > 0) & pl.col("segment_cv").is_not_null()).select(
-        *base, measure=pl.lit("cv"), seg=pl.col("rank"),
+        *base, **_measure("cv"), seg=pl.col("rank"),
         segment_site=pl.col("segment_site"), segment_label=pl.col("segment_label"),
         value=pl.col("segment_cv"), nr=pl.lit(False),
         distance_mm=pl.col("distance_mm"), temp_c=pl.col("nerve_temp_c"),
     )
-    return pl.concat([lat, amp, scv, mcv], how="vertical_relaxed").collect()
+    return [lat, amp, scv, mcv]
 
 
-def _fwave_measures(fw: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> pl.DataFrame:
+def _fwave_measures(fw: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> pl.LazyFrame:
     fw = with_nid(fw.with_columns(modality=pl.lit("motor")), cov, codes)
-    return fw.select(
+    return fw.lazy().select(
         "study_id", "nerve", "modality", "side", "nid", "sidx",
-        record_site=pl.lit(""), measure=pl.lit("fwave_latency"), seg=pl.lit(0, pl.Int64),
+        record_site=pl.lit(""), **_measure("fwave_latency"), seg=pl.lit(0, pl.Int64),
         segment_site=pl.lit(""), segment_label=pl.lit(""),
         value=pl.col("min_latency_ms"), nr=pl.col("min_latency_ms_nr"),
         distance_mm=pl.lit(None, pl.Float64), temp_c=pl.lit(None, pl.Float64),
     )
 
 
-def _blink_measures(bl: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> pl.DataFrame:
+def _blink_measures(bl: pl.DataFrame, cov: pl.DataFrame,
+                    codes: dict[str, int]) -> list[pl.LazyFrame]:
     bl = with_nid(bl.with_columns(nerve=pl.lit("blink"), modality=pl.lit("reflex"),
-                                  side=pl.col("stim_side")), cov, codes)
-    parts = []
-    for m, col in (("r1", "r1_ms"), ("r2_ipsi", "r2_ipsi_ms"), ("r2_contra", "r2_contra_ms")):
-        parts.append(bl.select(
-            "study_id", "nerve", "modality", "side", "nid", "sidx",
-            record_site=pl.lit(""), measure=pl.lit(m),
-            seg=pl.lit(0, pl.Int64), segment_site=pl.lit(""), segment_label=pl.lit(""),
-            value=pl.col(col), nr=pl.col(f"{col}_nr"),
-            distance_mm=pl.lit(None, pl.Float64), temp_c=pl.lit(None, pl.Float64),
-        ))
-    return pl.concat(parts)
+                                  side=pl.col("stim_side")), cov, codes).lazy()
+    return [bl.select(
+        "study_id", "nerve", "modality", "side", "nid", "sidx",
+        record_site=pl.lit(""), **_measure(m),
+        seg=pl.lit(0, pl.Int64), segment_site=pl.lit(""), segment_label=pl.lit(""),
+        value=pl.col(col), nr=pl.col(f"{col}_nr"),
+        distance_mm=pl.lit(None, pl.Float64), temp_c=pl.lit(None, pl.Float64),
+    ) for m, col in (("r1", "r1_ms"), ("r2_ipsi", "r2_ipsi_ms"), ("r2_contra", "r2_contra_ms"))]
 
 
-def _side_ratios(m: pl.DataFrame) -> pl.DataFrame:
+def _side_ratios(amp: pl.LazyFrame) -> pl.LazyFrame:
     """Amplitude as a fraction of the other side's, where both sides have a response.
 
     The other side of a nerve study is ``nid`` with the side bit flipped, so in ``nid`` order
     the two sides are neighbours: no join needed."""
-    amp = m.filter((pl.col("measure") == "amplitude") & ~pl.col("nr").fill_null(False)
-                   & pl.col("value").is_not_null())
-    if not amp["nid"].is_sorted():
-        amp = amp.sort("nid")
+    amp = amp.filter(~pl.col("nr").fill_null(False) & pl.col("value").is_not_null()).sort(
+        "nid", maintain_order=True)
     nid, v = pl.col("nid"), pl.col("value")
     other = (pl.when((nid % 2 == 1) & (nid.shift(1) == nid - 1)).then(v.shift(1))
              .when((nid % 2 == 0) & (nid.shift(-1) == nid + 1)).then(v.shift(-1)))
@@ -287,17 +292,12 @@ def _side_ratios(m: pl.DataFrame) -> pl.DataFrame:
         amp.with_columns(_other=other)
         .filter(pl.col("_other") > 0)
         .with_columns(
-            measure=pl.lit("side_amplitude_ratio"),
+            **_measure("side_amplitude_ratio"),
             value=pl.col("value") / pl.col("_other"),
             distance_mm=pl.lit(None, pl.Float64),
         )
         .drop("_other")
     )
-
-
-MEASURE_CODES = {"distal_latency": 0, "amplitude": 1, "cv": 2, "fwave_latency": 3,
-                 "side_amplitude_ratio": 4, "r1": 5, "r2_ipsi": 6, "r2_contra": 7,
-                 "temperature": 8}
 
 
 def _code(column: str, codes: dict[str, int]) -> pl.Expr:
@@ -306,11 +306,6 @@ def _code(column: str, codes: dict[str, int]) -> pl.Expr:
     for value, code in codes.items():
         expr = pl.when(pl.col(column) == value).then(pl.lit(code, pl.Int64)).otherwise(expr)
     return expr
-
-
-def _measure_code() -> pl.Expr:
-    """``MEASURE_CODES`` of the ``measure`` column (a cast to an enum: one lookup per row)."""
-    return pl.col("measure").cast(pl.Enum(list(MEASURE_CODES))).to_physical().cast(pl.Int64)
 
 
 def _limit_key(profile_code: pl.Expr, nerve_code: pl.Expr, modality_code: pl.Expr,
@@ -325,6 +320,24 @@ def nerve_attr(column: str) -> pl.Expr:
     nt = nerve_table()
     values = pl.concat([nt[column], pl.Series([None], dtype=nt[column].dtype)])
     return pl.lit(values).gather(((pl.col("nid") // 8) % 512).clip(upper_bound=nt.height))
+
+
+def _limb_index(limbs: list[str]) -> pl.Expr:
+    """Index in ``limbs`` of each row's limb, by the nerve code in ``nid`` (nerves outside the
+    nerve table, or without a limb: ``other``)."""
+    nt = nerve_table()
+    index = {x: i for i, x in enumerate(limbs)}
+    per_nerve = [index[x] if x is not None else index["other"] for x in nt["limb"]]
+    table = pl.Series([*per_nerve, index["other"]], dtype=pl.Int64)
+    return pl.lit(table).gather(((pl.col("nid") // 8) % 512).clip(upper_bound=nt.height))
+
+
+def _limb_temperatures(covariates: pl.DataFrame, limbs: list[str]) -> pl.Series:
+    """The recorded temperature of each (limb, study): row ``limb index * studies + sidx``
+    (upper and lower limbs have one; other limbs none)."""
+    temp = {"upper": covariates["temp_upper_c"], "lower": covariates["temp_lower_c"]}
+    none = pl.Series([None] * covariates.height, dtype=pl.Float64)
+    return pl.concat([temp.get(x, none).cast(pl.Float64) for x in limbs], rechunk=True)
 
 
 def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
@@ -413,6 +426,25 @@ def _temperature_minima(limits: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _measure_rows(ds, covariates: pl.DataFrame, rows: pl.DataFrame,
+                  codes: dict[str, int]) -> pl.DataFrame:
+    """Every measure row (``MEASURE_SCHEMA`` plus the measure code ``_mcode``): nerve
+    conduction, F-wave, blink and side-to-side rows, assembled in one pass."""
+    cols = [*MEASURE_SCHEMA, "_mcode"]
+    schema = MEASURE_SCHEMA | {"_mcode": pl.Int64}
+
+    def shaped(part: pl.LazyFrame) -> pl.LazyFrame:
+        return part.select(cols).cast(schema).with_columns(pl.col("nr").fill_null(False))
+
+    nerve = [shaped(p) for p in _nerve_measures(rows)]
+    parts = [*nerve, shaped(_fwave_measures(ds["fwaves"], covariates, codes)),
+             *[shaped(p) for p in _blink_measures(ds["blink"], covariates, codes)]]
+    amplitude = nerve[1]  # the only amplitude rows
+    # one contiguous chunk per column: selecting from misaligned chunks copies every time
+    return pl.concat([*parts, shaped(_side_ratios(amplitude))],
+                     how="vertical_relaxed").collect().rechunk()
+
+
 def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
                    rows: pl.DataFrame | None = None,
                    codes: dict[str, int] | None = None) -> pl.DataFrame:
@@ -421,16 +453,7 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
     codes = codes or nerve_codes(ds["ncs"], ds["fwaves"])
     if rows is None:
         rows = ncs_segments(ds["ncs"], covariates, codes)
-    m = pl.concat(
-        [
-            _nerve_measures(rows),
-            _fwave_measures(ds["fwaves"], covariates, codes),
-            _blink_measures(ds["blink"], covariates, codes),
-        ],
-        how="vertical_relaxed",
-    ).select(list(MEASURE_SCHEMA)).cast(MEASURE_SCHEMA)
-    m = pl.concat([m, _side_ratios(m)], rechunk=True)
-    m = m.with_columns(pl.col("nr").fill_null(False))
+    m = _measure_rows(ds, covariates, rows, codes)
     limits = profiles_frame(covariates["profile"].unique().drop_nulls().to_list(),
                             config.extra_profiles)
     # integer keys: profile (index in ``pnames``), nerve (``codes``), modality, measure
@@ -439,33 +462,28 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
     limits = limits.with_columns(_lkey=_limit_key(
         _code("profile", pcodes), _code("nerve", codes), _code("modality", MODALITY_CODES),
         _code("measure", MEASURE_CODES)))
-    # ``sidx`` is the covariates' row number: gather the study columns instead of joining
-    cv = covariates.select("profile", "age", "height_cm", "temp_upper_c", "temp_lower_c",
-                           _pcode=_code("profile", pcodes))
+    # ``sidx`` is the covariates' row number and the limb follows from the nerve code in
+    # ``nid``: the study and limb columns are gathered from small tables instead of joined
+    limbs = sorted(set(nerve_table()["limb"].to_list()) | {"other"})
+    cv = covariates.select("profile", "age", "height_cm", _pcode=_code("profile", pcodes))
     sidx = m["sidx"]
-    m = (
-        m.with_columns([cv[c].gather(sidx) for c in cv.columns])
-        .with_columns(limb=nerve_attr("limb").fill_null("other"))
-        .with_columns(
-            temp_c=pl.coalesce(
-                pl.col("temp_c"),
-                pl.when(pl.col("limb") == "upper").then(pl.col("temp_upper_c"))
-                .when(pl.col("limb") == "lower").then(pl.col("temp_lower_c")),
-            ),
-            _lkey=_limit_key(pl.col("_pcode"), (pl.col("nid") // 8) % 512,
-                             (pl.col("nid") // 2) % 4, _measure_code()),
-        )
+    m = m.with_columns([cv[c].gather(sidx) for c in cv.columns]).with_columns(
+        _limb=_limb_index(limbs))
+    limb_temp = _limb_temperatures(covariates, limbs).gather(m["_limb"] * covariates.height + sidx)
+    m = m.with_columns(
+        temp_c=pl.coalesce(pl.col("temp_c"), limb_temp),
+        limb=pl.lit(pl.Series(limbs)).gather(pl.col("_limb")),
+        _lkey=_limit_key(pl.col("_pcode"), (pl.col("nid") // 8) % 512,
+                         (pl.col("nid") // 2) % 4, pl.col("_mcode")),
     )
     # the profile's minimum temperature of the limb: a (profile x limb) table, gathered
-    limbs = sorted(set(nerve_table()["limb"].to_list()) | {"other"})
     tmin = (pl.DataFrame({"profile": pnames}).join(pl.DataFrame({"limb": limbs}), how="cross")
             .join(_temperature_minima(limits), on=["profile", "limb"], how="left",
                   maintain_order="left"))
-    at = pl.col("_pcode") * len(limbs) + _code("limb", {x: i for i, x in enumerate(limbs)})
-    m = m.hstack(tmin.select("temp_min", "temp_source")
-                 .select(pl.all().gather(m.select(at.cast(pl.UInt32)).to_series())).get_columns())
+    at = (m["_pcode"] * len(limbs) + m["_limb"]).cast(pl.UInt32)
+    m = m.hstack(tmin.select("temp_min", "temp_source").select(pl.all().gather(at)).get_columns())
     m = _attach_limits(m, limits)
-    m = m.drop("_pcode", "_lkey")
+    m = m.drop("_pcode", "_lkey", "_mcode", "_limb")
 
     tcfg = crit["temperature"]
     tol = float(crit["technique"]["distance_tolerance_mm"])
@@ -507,7 +525,7 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
             (pl.col("measure") == "distal_latency")
             & ((pl.col("distance_mm") - pl.col("ref_distance_mm")).abs() > tol)
         ).fill_null(False),
-    ).drop("temp_upper_c", "temp_lower_c")
+    )
 
 
 def rule_id() -> pl.Expr:

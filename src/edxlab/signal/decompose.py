@@ -26,7 +26,8 @@ re-implemented from its description, vectorized with numpy/scipy:
    searched again for peaks that match a template (peel-off), for a few passes, then pairs of
    templates are fitted to what is left;
 8. a unit whose discharges are mostly locked to larger units' discharges (a residual or late
-   component of those MUAPs) or whose discharges do not reproduce its template is dropped.
+   component of those MUAPs), whose discharges do not reproduce its template, or whose final
+   template no longer reaches the detection threshold is dropped.
 
 Distances are compared with limits derived from the background noise energy (windows of the
 signal far from any supra-threshold sample), as EMGlab does, with an allowance proportional to
@@ -770,6 +771,11 @@ def decompose(
         # a small template while the signal there is another unit's MUAP)
         tn = np.median(_windows(y, p, half), axis=0)
         if ((tn - T[u]) ** 2).sum() > match_limit + SHAPE_TOLERANCE**2 * max((tn * tn).sum(), (T[u] * T[u]).sum()):
+            continue
+        # ... and its final template must still reach the detection threshold (the same test as for
+        # the provisional template): a median spike below it is the upper tail of smaller activity
+        # (slow phases of other MUAPs, noise) whose crossings were picked as discharges
+        if np.abs(tn).max() < thr:
             continue
         wt = np.median(W[mu][keep], axis=0)
         units.append(Unit(times_s=p / fs, template=wt, peak_uv=float(np.abs(wt).max())))
