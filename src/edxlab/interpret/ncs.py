@@ -21,11 +21,12 @@ from edxlab.interpret.ncs_diagnoses import (
     carpal_tunnel,
     cranial_neuropathies,
     median_comparisons,
-    nerve_severity,
     polyneuropathy,
     segment_mononeuropathies,
+    severity_of,
     studies_with_findings,
 )
+from edxlab.interpret.ncs_frames import aligned
 from edxlab.interpret.ncs_limits import (
     measure_limits,
     ncs_segments,
@@ -134,7 +135,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     # so texts are deterministic
     w = w.with_columns(parent=nerve_attr("parent").fill_null(pl.col("nerve")),
                        nid=pl.col("nid").set_sorted(), study_id=pl.col("study_id").set_sorted())
-    has_ncs = w.group_by("study_id").agg(pl.lit(True).alias("has_ncs"))
+    has_ncs = w.select(pl.col("study_id").unique(maintain_order=True), has_ncs=pl.lit(True))
 
     # only the studies with something to find go through the diagnoses: the others have no
     # lesion and no per-study row below, so the study frame gives them the normal summary
@@ -166,13 +167,13 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     localized_keys = localized.select("study_id", pl.col("nerve").alias("parent"), "side").unique()
 
     # motor-only (pre-ganglionic) pattern: low CMAPs, every tested SNAP normal, no demyelination
-    nonblink = w.filter(pl.col("nerve") != "blink")
-    sens = nonblink.filter(pl.col("modality") != "motor").group_by("study_id").agg(
-        pl.len().alias("n_sensory"), pl.col("abnormal").any().alias("sensory_abnormal"))
-    w = w.join(sens, on="study_id", how="left", maintain_order="left").join(
-        localized_keys.with_columns(_loc=pl.lit(True)), on=["study_id", "parent", "side"],
-        how="left", maintain_order="left").with_columns(
-        nid=pl.col("nid").set_sorted(), study_id=pl.col("study_id").set_sorted())
+    sens = w.lazy().filter((pl.col("nerve") != "blink") & (pl.col("modality") != "motor")).group_by(
+        "study_id").agg(pl.len().alias("n_sensory"), pl.col("abnormal").any().alias("sensory_abnormal")
+                        ).collect()
+    # (joined on the key columns only, then stacked: w keeps its order and flags)
+    w = w.hstack(aligned(w, sens, on="study_id").get_columns()).hstack(
+        aligned(w, localized_keys.with_columns(_loc=pl.lit(True)),
+                on=["study_id", "parent", "side"]).get_columns())
     sensory_normal = (pl.col("n_sensory").fill_null(0) > 0) & ~pl.col("sensory_abnormal").fill_null(False)
     w = w.with_columns(
         preganglionic=(
@@ -217,8 +218,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
             & (pl.col("other_abnormal") == False),  # noqa: E712 - null = other side not tested
         )
     )
-    cand = cand.join(nerve_severity(w.join(cand.select("sidx").unique(), on="sidx", how="semi")),
-                     on=["study_id", "parent", "side"], how="left").with_columns(
+    cand = cand.join(severity_of(w, cand), on=["study_id", "parent", "side"], how="left").with_columns(
         sev=pl.col("nerve_severity").fill_null("mild"))
     nl = cand.sort("nid").group_by("study_id", "parent", "side").agg(
         (pl.col("axon") & (pl.col("modality") == "motor")).any().alias("mot"),

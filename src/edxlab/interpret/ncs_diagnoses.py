@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import with_texts
+from edxlab.interpret.ncs_frames import aligned, with_texts
 from edxlab.interpret.ncs_limits import nerve_table
 from edxlab.reference.ncs_criteria import ncs_criteria
 
@@ -99,8 +99,9 @@ def studies_with_findings(w: pl.DataFrame, segs: pl.DataFrame,
              | (pl.col("pattern") != "normal") | (pl.col("evidence") != "")
              | pl.col("nerve").is_in(CRANIAL_NERVES)).fill_null(True)
     segment = pl.any_horizontal(pl.col(c) for c in SEGMENT_FINDING_FLAGS).fill_null(True)
-    return pl.concat([w.filter(nerve).select("study_id"), segs.filter(segment).select("study_id"),
-                      comp.select("study_id")]).unique()
+    return pl.concat([w.lazy().filter(nerve).select("study_id"),
+                      segs.lazy().filter(segment).select("study_id"),
+                      comp.lazy().select("study_id")]).unique().collect()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -149,6 +150,17 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
     abnormal internal comparisons (``median_comparisons(w)``, computed here when not given).
     """
     cts = ncs_criteria()["cts"]
+    comp = median_comparisons(w) if comp is None else comp
+    # only a side with a prolonged or absent median response, or an abnormal comparison, can
+    # hold one: the rest of the rule reads that side's median and ulnar nerves only
+    w = w.lazy().filter(pl.col("nerve").is_in(["median", "ulnar"])).select(
+        "study_id", "side", "nerve", "modality", "distal_latency_abnormal", "absent",
+        "amplitude_abnormal", "n_demyelinating", "abnormal", "evidence", "rule_ids").collect()
+    sides = pl.concat([
+        w.filter((pl.col("nerve") == "median")
+                 & (pl.col("distal_latency_abnormal") | pl.col("absent")).fill_null(True))
+        .select("study_id", "side"), comp.select("study_id", "side")]).unique()
+    w = w.join(sides, on=["study_id", "side"], how="semi")
     med = w.filter(pl.col("nerve") == "median")
     msens = med.filter(pl.col("modality") != "motor")
     sens = with_texts(msens.group_by("study_id", "side").agg(
@@ -167,7 +179,6 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
         pl.when(pl.col("abnormal")).then(pl.col("evidence")).alias("mot_ev"),
         pl.when(pl.col("abnormal")).then(pl.col("rule_ids")).alias("mot_rules"),
     )
-    comp = median_comparisons(w) if comp is None else comp
     uln = w.filter((pl.col("nerve") == "ulnar") & (pl.col("modality") != "motor")).group_by(
         "study_id", "side").agg((pl.col("distal_latency_abnormal") | pl.col("absent")
                                  | pl.col("amplitude_abnormal")).any().alias("ulnar_abn"))
@@ -179,7 +190,8 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
     own = [pl.lit(False).alias("forearm_normal"), pl.lit(False).alias("ulnar_explained")]
     if segs is not None:
         fa = segs.filter((pl.col("nerve") == "median") & ~pl.col("entrapment")
-                         & pl.col("cv").is_not_null()).group_by("study_id", "side").agg(
+                         & pl.col("cv").is_not_null()).join(
+            sides, on=["study_id", "side"], how="semi").group_by("study_id", "side").agg(
             (~pl.col("cv_abnormal") & ~pl.col("cv_cold")).all().alias("forearm_normal"))
         d = d.join(fa, on=["study_id", "side"], how="left")
         own[0] = pl.col("forearm_normal")
@@ -220,11 +232,13 @@ def ulnar_at_wrist(w: pl.DataFrame, segs: pl.DataFrame | None = None) -> pl.Data
         return _lesion(uln.clear().with_columns(
             nerve=pl.lit(""), site=pl.lit(""), length_dependent=pl.lit(None, pl.Boolean),
             severity=pl.lit(""), rule_ids=pl.lit(""), evidence=pl.lit("")), "mononeuropathy")
-    median_ok = w.filter((pl.col("nerve") == "median") & (pl.col("modality") == "motor")
-                         & ~pl.col("distal_latency_abnormal").fill_null(True)).select(
-        "study_id", "side").unique()
+    sides = uln.select("study_id", "side")
+    median_ok = w.lazy().filter((pl.col("nerve") == "median") & (pl.col("modality") == "motor")
+                                & ~pl.col("distal_latency_abnormal").fill_null(True)).select(
+        "study_id", "side").join(sides.lazy(), on=["study_id", "side"], how="semi").unique().collect()
     forearm_ok = segs.filter((pl.col("nerve") == "ulnar") & ~pl.col("entrapment")
-                             & pl.col("cv").is_not_null()).group_by("study_id", "side").agg(
+                             & pl.col("cv").is_not_null()).join(
+        sides, on=["study_id", "side"], how="semi").group_by("study_id", "side").agg(
         (~pl.col("cv_abnormal") & ~pl.col("cv_cold")).all().alias("_ok")).filter(pl.col("_ok"))
     d = (uln.join(median_ok, on=["study_id", "side"], how="semi")
          .join(forearm_ok.select("study_id", "side"), on=["study_id", "side"], how="semi"))
@@ -262,6 +276,18 @@ def nerve_severity(w: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def severity_of(w: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """``nerve_severity`` of the (study_id, parent, side) ``keys`` only, from their rows alone
+    (``parent``: the nerve's parent, filled; the nerve itself when ``w`` has no such column)."""
+    keys = keys.select("study_id", "parent", "side").unique()
+    rows = (w.lazy().filter(pl.col("study_id").is_in(keys["study_id"].implode()))
+            .select("study_id", "nerve", "parent" if "parent" in w.columns else pl.col("nerve")
+                    .alias("parent"), "side", "modality", "amplitude_value", "amplitude_limit",
+                    "absent", "low_amplitude")
+            .join(keys.lazy(), on=["study_id", "parent", "side"], how="semi").collect())
+    return nerve_severity(rows)
+
+
 def segment_mononeuropathies(w: pl.DataFrame, segs: pl.DataFrame) -> pl.DataFrame:
     """Focal lesions localized by a segment: ulnar at the elbow, peroneal at the fibular head,
     conduction block or focal slowing elsewhere. A block of half the CMAP or more makes the
@@ -269,8 +295,8 @@ def segment_mononeuropathies(w: pl.DataFrame, segs: pl.DataFrame) -> pl.DataFram
     foc = segs.filter(pl.col("focal"))
     moderate_drop = ncs_criteria()["focal_drop"]["moderate_drop_pct"]
     # severity only of the studies with a focal segment (a lookup for ``foc`` below)
-    sev = nerve_severity(w.join(foc.select("study_id").unique(), on="study_id", how="semi")
-                         ).rename({"parent": "nerve"})
+    sev = severity_of(w, foc.select("study_id", pl.col("nerve").alias("parent"), "side")
+                      ).rename({"parent": "nerve"})
     d = (
         foc.join(sev, on=["study_id", "nerve", "side"], how="left").sort(["nid", "seg"])
         .with_columns(sev=pl.when((pl.col("nerve_severity").fill_null("mild") == "mild")
@@ -412,7 +438,14 @@ def cranial_neuropathies(w: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def _demyelinating_met(w: pl.DataFrame, cset: dict) -> pl.DataFrame:
     """Per study: whether the selected set's demyelination criteria are met, with evidence."""
-    mot = w.filter(pl.col("modality") == "motor")
+    # every rule counts motor nerves with a demyelinating-range feature: a study without one
+    # meets none (absent here: not met, n_any 0)
+    cols = ["study_id", "nerve", "side", "n_demyelinating", "n_demyelinating_primary",
+            "demyelinating_features", "demy_cv", "demy_cb", "demy_td", "demy_dl", "demy_f",
+            "demy_f_absent"]
+    mot = (w.lazy().filter(pl.col("modality") == "motor").select(cols)
+           .filter((pl.col("n_demyelinating") > 0).fill_null(True).any().over("study_id"))
+           .collect())
     rule = cset["polyneuropathy_rule"]
     agg = with_texts(mot.group_by("study_id").agg(
         (pl.col("n_demyelinating_primary") > 0).sum().alias("n_primary"),
@@ -447,15 +480,18 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
     Returns (per-study frame, lesion rows).
     """
     dsp = ncs_criteria()["dsp"]
-    nw = w.filter(pl.col("nerve") != "blink")
+    # the columns read below only (a filter gathers every column)
+    cols = ["nid", "study_id", "nerve", "side", "modality", "limb", "abnormal", "abnormal_general",
+            "amplitude_nr", "absent", "low_amplitude", "evidence", "rule_ids"]
+    nw = w.lazy().filter(pl.col("nerve") != "blink").select(
+        *cols, *(["parent"] if "parent" in w.columns else [])).collect()
     if "parent" not in nw.columns:
         nw = nw.join(nerve_table().select("nerve", "parent"), on="nerve", how="left")
     # in nid order (``w`` is), so the texts below are deterministic
-    nw = (nw.sort("nid")
-          .join(excluded.select("study_id", "parent", "side").unique()
-                .with_columns(_exc=pl.lit(True)), on=["study_id", "parent", "side"], how="left",
-                maintain_order="left")
-          .with_columns(gen=pl.col("abnormal_general") & pl.col("_exc").is_null()))
+    nw = nw.sort("nid")
+    exc = excluded.select("study_id", "parent", "side").unique().with_columns(_exc=pl.lit(True))
+    nw = nw.hstack(aligned(nw, exc, on=["study_id", "parent", "side"]).get_columns()).with_columns(
+        gen=pl.col("abnormal_general") & pl.col("_exc").is_null())
     req = dsp["required_nerve"]
     eld = dsp["elderly_fallback"]
     per = nw.group_by("study_id").agg(
@@ -466,14 +502,11 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
          & ~pl.col("abnormal")).sum().alias("sural_absent_normal"),
         (pl.col("gen") & pl.col("nerve").is_in(eld["substitute_nerves"])).any()
         .alias("substitute_abn"),
-        (pl.col("gen") & (pl.col("limb") == "lower")).mean().alias("frac_lower"),
-        (pl.col("gen") & (pl.col("limb") == "upper")).mean().alias("frac_upper"),
         (pl.col("gen").filter(pl.col("limb") == "lower")).mean().alias("fl"),
         (pl.col("gen").filter(pl.col("limb") == "upper")).mean().alias("fu"),
         (pl.col("gen") & (pl.col("modality") == "motor")).any().alias("motor_involved"),
         (pl.col("gen") & (pl.col("modality") != "motor")).any().alias("sensory_involved"),
         (pl.col("absent") & (pl.col("modality") == "motor")).any().alias("motor_absent"),
-        (pl.col("low_amplitude") & (pl.col("modality") == "motor")).any().alias("motor_low"),
     )
     per = with_texts(per, nw, "study_id", pl.col("gen"),
                      pn_evidence=(pl.col("evidence"), "; "), pn_rules=(pl.col("rule_ids"), ";"))

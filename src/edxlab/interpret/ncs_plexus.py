@@ -63,7 +63,7 @@ def plexopathies(w: pl.DataFrame, no_poly: pl.DataFrame, localized: pl.DataFrame
     Returns (lesions: study_id, kind, nerve, side, site, severity, evidence, rule_ids;
     accounted: study_id, parent, side).
     """
-    from edxlab.interpret.ncs_diagnoses import nerve_severity
+    from edxlab.interpret.ncs_diagnoses import severity_of
 
     cfg = crit["plexopathy"]
     axon = (pl.col("absent") | pl.col("low_amplitude")).fill_null(False)
@@ -113,7 +113,7 @@ def plexopathies(w: pl.DataFrame, no_poly: pl.DataFrame, localized: pl.DataFrame
         .group_by(keys, maintain_order=True).agg(pl.col("elements").str.join(";").alias("site"))
     )
     involved = ab.join(site, on=keys, how="semi")
-    severity = nerve_severity(w.join(involved.select("study_id").unique(), on="study_id", how="semi"))
+    severity = severity_of(w, involved)
     sev_rank = {"mild": 0, "moderate": 1, "severe": 2}
     lesions = (
         involved.sort("nid")
