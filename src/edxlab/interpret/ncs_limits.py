@@ -171,7 +171,8 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
     idx = pl.int_range(pl.len(), dtype=pl.Int64)
     df = df.with_columns(
         _same=same.fill_null(False),
-        _start=pl.when(~same.fill_null(False)).then(idx).forward_fill(),
+        # a row number (gather index): UInt32, the index type, so gathers need no conversion
+        _start=pl.when(~same.fill_null(False)).then(idx).forward_fill().cast(pl.UInt32),
     )
 
     def prev(c: str) -> pl.Expr:
@@ -359,7 +360,13 @@ def nerve_attr(column: str) -> pl.Expr:
     (codes follow the nerve table, see ``nerve_codes``; other nerves get null)."""
     nt = nerve_table()
     values = pl.concat([nt[column], pl.Series([None], dtype=nt[column].dtype)])
-    return pl.lit(values).gather(((pl.col("nid") // 8) % 512).clip(upper_bound=nt.height))
+    return pl.lit(values).gather(_nerve_row(nt.height))
+
+
+def _nerve_row(height: int) -> pl.Expr:
+    """Row of the nerve table of each row's nerve (by the code in ``nid``; ``height`` for a
+    nerve outside the table), as a gather index."""
+    return ((pl.col("nid") // 8) % 512).clip(upper_bound=height).cast(pl.UInt32)
 
 
 def _limb_index(limbs: list[str]) -> pl.Expr:
@@ -368,8 +375,8 @@ def _limb_index(limbs: list[str]) -> pl.Expr:
     nt = nerve_table()
     index = {x: i for i, x in enumerate(limbs)}
     per_nerve = [index[x] if x is not None else index["other"] for x in nt["limb"]]
-    table = pl.Series([*per_nerve, index["other"]], dtype=pl.Int64)
-    return pl.lit(table).gather(((pl.col("nid") // 8) % 512).clip(upper_bound=nt.height))
+    table = pl.Series([*per_nerve, index["other"]], dtype=pl.UInt32)
+    return pl.lit(table).gather(_nerve_row(nt.height))
 
 
 def _limb_temperatures(covariates: pl.DataFrame, limbs: list[str]) -> pl.Series:
@@ -506,10 +513,11 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
     # ``nid``: the study and limb columns are gathered from small tables instead of joined
     limbs = sorted(set(nerve_table()["limb"].to_list()) | {"other"})
     cv = covariates.select("profile", "age", "height_cm", _pcode=_code("profile", pcodes))
-    sidx = m["sidx"]
+    sidx = m["sidx"].cast(pl.UInt32)  # gather indexes are UInt32: converted once
     m = m.with_columns([cv[c].gather(sidx) for c in cv.columns]).with_columns(
         _limb=_limb_index(limbs))
-    limb_temp = _limb_temperatures(covariates, limbs).gather(m["_limb"] * covariates.height + sidx)
+    limb_temp = _limb_temperatures(covariates, limbs).gather(
+        m["_limb"] * covariates.height + sidx)
     m = m.with_columns(
         temp_c=pl.coalesce(pl.col("temp_c"), limb_temp),
         limb=pl.lit(pl.Series(limbs)).gather(pl.col("_limb")),
