@@ -25,9 +25,9 @@ re-implemented from its description, vectorized with numpy/scipy:
 7. superpositions: accepted discharges are subtracted from the signal and the residual is
    searched again for peaks that match a template (peel-off), for a few passes, then pairs of
    templates are fitted to what is left;
-8. a unit whose discharges are mostly locked to larger units' discharges (a residual or late
-   component of those MUAPs), whose discharges do not reproduce its template, or whose final
-   template no longer reaches the detection threshold is dropped.
+8. a unit whose discharges are mostly locked to larger units' discharges (residuals or other
+   components of those MUAPs, at up to three latencies), whose discharges do not reproduce its
+   template, or whose final template no longer reaches the detection threshold is dropped.
 
 Distances are compared with limits derived from the background noise energy (windows of the
 signal far from any supra-threshold sample), as EMGlab does, with an allowance proportional to
@@ -109,6 +109,9 @@ GAP_FILL_FRACTION = _C["gap_fill_fraction"]
 LOCKED_S = _C["locked_s"]
 LOCKED_FRACTION = _C["locked_fraction"]
 LOCKED_JITTER_S = _C["locked_jitter_s"]
+#: a complex MUAP's components: up to LOCKED_MODES latencies, each shared by >= LOCKED_MIN_MODE
+LOCKED_MODES = int(_C["locked_modes"])
+LOCKED_MIN_MODE = int(_C["locked_min_mode"])
 #: templates are compared at sub-sample shifts on a grid of at least this rate
 ALIGN_RATE_HZ = _C["align_rate_hz"]
 
@@ -517,29 +520,43 @@ def _split_merged(y, p, lab, dist, half, limit, min_n, fs):
     return out_lab
 
 
+def _locked_mask(t: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Discharges of ``t`` at one of up to LOCKED_MODES constant latencies (within +/-
+    LOCKED_JITTER_S, |latency| <= LOCKED_S) from the nearest discharge of ``ref``; a latency counts
+    only when at least LOCKED_MIN_MODE discharges share it."""
+    locked = np.zeros(len(t), bool)
+    if len(ref) == 0 or len(t) == 0:
+        return locked
+    j = np.clip(np.searchsorted(ref, t), 1, max(len(ref) - 1, 1))
+    lo, hi = ref[j - 1], ref[np.minimum(j, len(ref) - 1)]
+    d = np.where(np.abs(t - lo) < np.abs(t - hi), t - lo, t - hi)
+    near = np.abs(d) <= LOCKED_S
+    for _ in range(LOCKED_MODES):
+        free = near & ~locked
+        if free.sum() < LOCKED_MIN_MODE:
+            break
+        c = d[free]
+        counts = (np.abs(c[:, None] - c[None, :]) <= LOCKED_JITTER_S).sum(1)
+        if counts.max() < LOCKED_MIN_MODE:
+            break
+        lat = float(np.median(c[np.abs(c - c[np.argmax(counts)]) <= LOCKED_JITTER_S]))
+        locked |= free & (np.abs(d - lat) <= LOCKED_JITTER_S)
+    return locked
+
+
 def _drop_satellites(units: list) -> list:
-    """Drop a unit most of whose discharges follow (or precede) a busier unit's discharges at a
-    constant latency: another component of that unit's MUAP (a late component or satellite
-    potential of a complex MUAP, or a residual of its subtraction), not a motor unit of its own.
-    An independent unit falls within +/- LOCKED_JITTER_S of a fixed latency from another unit's
-    discharges only ~1% of the time."""
+    """Drop a unit most of whose discharges follow (or precede) larger units' discharges at
+    constant latencies: other components of those units' MUAPs (late components or satellite
+    potentials of a complex MUAP, phases before or after its main spike, or residuals of its
+    subtraction), not a motor unit of its own. An independent unit falls within
+    +/- LOCKED_JITTER_S of a fixed latency from another unit's discharges only ~1% of the time."""
     kept: list = []
-    for u in sorted(units, key=lambda u: -len(u.times_s)):  # busiest first
+    for u in sorted(units, key=lambda u: -u.peak_uv):  # largest MUAP first
         t = u.times_s
-        locked = False
+        locked = np.zeros(len(t), bool)
         for k in kept:
-            ref = k.times_s
-            j = np.clip(np.searchsorted(ref, t), 1, max(len(ref) - 1, 1))
-            lo, hi = ref[j - 1], ref[np.minimum(j, len(ref) - 1)]
-            d = np.where(np.abs(t - lo) < np.abs(t - hi), t - lo, t - hi)
-            near = np.abs(d) <= LOCKED_S
-            if near.sum() < 2:
-                continue
-            lat = float(np.median(d[near]))
-            if np.mean(near & (np.abs(d - lat) <= LOCKED_JITTER_S)) > LOCKED_FRACTION:
-                locked = True
-                break
-        if not locked:
+            locked |= _locked_mask(t, k.times_s)
+        if not locked.mean() > LOCKED_FRACTION:
             kept.append(u)
     return sorted(kept, key=lambda u: -u.peak_uv)
 
