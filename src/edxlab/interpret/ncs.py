@@ -366,9 +366,15 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pn_fibres=pl.when(pl.col("motor_involved") & pl.col("sensory_involved"))
         .then(pl.lit("sensorimotor"))
         .when(pl.col("motor_involved")).then(pl.lit("motor")).otherwise(pl.lit("sensory")),
-    ).join(w.group_by("study_id").agg(pl.col("demy_cb").any().alias("pn_cb"),
-                                      pl.col("demy_td").any().alias("pn_td")),
-           on="study_id", how="left")
+    ).join(w.group_by("study_id").agg(
+        pl.col("demy_cb").any().alias("pn_cb"),
+        pl.col("demy_td").any().alias("pn_td"),
+        # multifocal motor neuropathy pattern: conduction block (away from entrapment sites) in
+        # enough motor nerves, every tested sensory response normal
+        ((pl.col("demy_cb").sum() >= crit["mmn"]["min_nerves"])
+         & (pl.col("n_sensory").fill_null(0).first() > 0)
+         & ~pl.col("sensory_abnormal").fill_null(False).first()).alias("pn_mmn")),
+        on="study_id", how="left")
     text = summaries(studies, lesions.join(pn_info, on="study_id", how="left"), extras)
     study_ncs = (s.join(text, on="study_id", how="left").rename({"study_id": "sidx"})
                  .join(ids, on="sidx", how="left", maintain_order="left").drop("sidx")
