@@ -3,7 +3,7 @@
 The interpretation frames are long (one row per measure) or wide (one row per nerve study, many
 columns). Joining onto them copies every column, so results computed elsewhere are joined on the
 key column only and stacked (``aligned``), placed by a dense nerve-study index (``NidIndex``) or
-scattered back by row number (``scattered``); grouped texts are joined over the rows that have
+scattered back by row number (``scattered``, ``scattered_frame``); grouped texts are joined over the rows that have
 text only (``with_texts``).
 """
 
@@ -20,8 +20,16 @@ def aligned(keys: pl.DataFrame, right: pl.DataFrame, on: str | list[str] = "nid"
 
 def scattered(height: int, rows: pl.Series, values: pl.Series) -> pl.Series:
     """A column of ``height`` nulls with ``values`` at row numbers ``rows``."""
-    return pl.Series(values.name, [], dtype=values.dtype).extend_constant(
-        None, height).scatter(rows, values)
+    return scattered_frame(height, rows, values.to_frame()).to_series()
+
+
+def scattered_frame(height: int, rows: pl.Series, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (one row per entry of ``rows``) placed at row numbers ``rows`` of a frame of
+    ``height`` rows, null elsewhere. One gather by a null-padded row index: scattering into a
+    column of nulls copies string columns again."""
+    index = pl.Series("index", [], pl.UInt32).extend_constant(None, height).scatter(
+        rows, pl.arange(0, len(rows), dtype=pl.UInt32, eager=True))
+    return frame.select(pl.all().gather(index))
 
 
 def with_texts(agg: pl.DataFrame, frame: pl.DataFrame | pl.LazyFrame, by: str | list[str],
@@ -64,6 +72,13 @@ class NidIndex:
         out[ok] = self.row[study[ok] * self.width + code[ok]]
         return out
 
+    def gathered(self, nid: pl.Series, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows of ``frame`` (one per indexed ``nid``, in index order) for each of ``nid``
+        (null where absent)."""
+        r = self.rows(nid)
+        take = pl.Series(r).set(pl.Series(r < 0), None).cast(pl.UInt32)
+        return frame.select(pl.all().gather(take))
+
     def align(self, frame: pl.DataFrame, on: str = "nid") -> pl.DataFrame:
         """``frame``'s other columns (unique ``on``) row-aligned to the index (null where
         absent)."""
@@ -77,3 +92,15 @@ class NidIndex:
         take[r[hit]] = np.flatnonzero(hit)
         idx = pl.Series(take).set(pl.Series(take < 0), None).cast(pl.UInt32)
         return frame.drop(on).select(pl.all().gather(idx))
+
+
+def in_keys(frame: pl.DataFrame, keys: pl.DataFrame, on: list[str]) -> pl.Series:
+    """Whether each row's ``on`` values are one of ``keys``'s rows (Boolean, ``frame``'s height).
+    The first key (the integer study index) rules most rows out by one look-up; only the rest
+    are joined on every key (a join of every row on string keys is slow)."""
+    first = on[0]
+    rows = (frame.lazy().select(on).with_row_index("_r")
+            .filter(pl.col(first).is_in(keys[first].implode()))
+            .join(keys.lazy().select(on).unique(), on=on, how="semi")
+            .select("_r").collect()["_r"])
+    return pl.Series(np.zeros(frame.height, dtype=bool)).scatter(rows, True)

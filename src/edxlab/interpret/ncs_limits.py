@@ -308,6 +308,11 @@ def _code(column: str, codes: dict[str, int]) -> pl.Expr:
     return expr
 
 
+def _is_measure(*names: str) -> pl.Expr:
+    """Rows of the measures ``names`` (by the measure code ``_mcode``, not the name)."""
+    return pl.col("_mcode").is_in([MEASURE_CODES[n] for n in names])
+
+
 def _limit_key(profile_code: pl.Expr, nerve_code: pl.Expr, modality_code: pl.Expr,
                measure_code: pl.Expr) -> pl.Expr:
     """One integer per (profile, nerve, modality, measure): the join key of the limits."""
@@ -442,7 +447,7 @@ def _measure_rows(ds, covariates: pl.DataFrame, rows: pl.DataFrame,
     amplitude = nerve[1]  # the only amplitude rows
     # one contiguous chunk per column: selecting from misaligned chunks copies every time
     return pl.concat([*parts, shaped(_side_ratios(amplitude))],
-                     how="vertical_relaxed").collect().rechunk()
+                     how="vertical_relaxed").collect(engine="in-memory").rechunk()
 
 
 def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
@@ -483,25 +488,25 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
     at = (m["_pcode"] * len(limbs) + m["_limb"]).cast(pl.UInt32)
     m = m.hstack(tmin.select("temp_min", "temp_source").select(pl.all().gather(at)).get_columns())
     m = _attach_limits(m, limits)
-    m = m.drop("_pcode", "_lkey", "_mcode", "_limb")
+    m = m.drop("_pcode", "_lkey", "_limb")
 
     tcfg = crit["temperature"]
     tol = float(crit["technique"]["distance_tolerance_mm"])
     cold = (pl.col("temp_c") < pl.col("temp_min")).fill_null(False)
     deficit = (pl.col("temp_min") - pl.col("temp_c"))
-    sensitive = pl.col("measure").is_in(TEMP_SENSITIVE)
+    sensitive = _is_measure(*TEMP_SENSITIVE)
     if config.temperature_correction:
         corrected = (
-            pl.when(cold & sensitive & (pl.col("measure") == "cv"))
+            pl.when(cold & sensitive & _is_measure("cv"))
             .then(pl.col("value") + tcfg["cv_ms_per_degc"] * deficit)
-            .when(cold & (pl.col("measure") == "distal_latency"))
+            .when(cold & _is_measure("distal_latency"))
             .then(pl.col("value") - tcfg["latency_ms_per_degc"] * deficit)
             .otherwise(pl.col("value"))
         )
     else:
         corrected = pl.col("value")
     # absence judged once per response: normal when the amplitude row says so (sural at 75+)
-    absent_normal = m["nid"].filter((m["measure"] == "amplitude")
+    absent_normal = m["nid"].filter((m["_mcode"] == MEASURE_CODES["amplitude"])
                                     & m["absent_normal"].fill_null(False))
     absent_ok = pl.col("nid").is_in(absent_normal.unique().implode())
     m = m.with_columns(cold=cold, value_used=corrected, absent_ok=absent_ok)
@@ -522,10 +527,10 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
         abnormal=outside & ~uninterpretable,
         pct_of_limit=pl.when(lim > 0).then(pl.col("value_used") / lim * 100).round(0),
         distance_flag=(
-            (pl.col("measure") == "distal_latency")
+            _is_measure("distal_latency")
             & ((pl.col("distance_mm") - pl.col("ref_distance_mm")).abs() > tol)
         ).fill_null(False),
-    )
+    ).drop("_mcode")
 
 
 def rule_id() -> pl.Expr:

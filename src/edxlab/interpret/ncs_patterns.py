@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import NidIndex, scattered, with_texts
+from edxlab.interpret.ncs_frames import NidIndex, scattered_frame, with_texts
 from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_attr, rule_id
 
 LABELS = {
@@ -67,59 +67,76 @@ def _num(x: pl.Expr) -> pl.Expr:
     return r.cast(pl.String).str.strip_suffix(".0")
 
 
+PHRASE_INPUTS = [
+    "nid", "profile", "nerve", "modality", "side", "measure", "segment_label", "value", "nr",
+    "unit", "bound", "limit", "pct_of_limit", "value_used", "abnormal", "cold",
+    "cold_uninterpreted", "temp_c", "temp_min", "distance_mm", "ref_distance_mm", "distance_flag",
+]
+"""The measures columns a phrase (and its rule id) is built from."""
+
+
 def measure_phrases(m: pl.DataFrame) -> pl.DataFrame:
     """Add ``rule_id`` and ``phrase``: the limit's rule id and the evidence text of an
     outside-limit measure (null otherwise). Built only for the rows that need them (abnormal or
-    cold), then scattered back in place."""
-    need = pl.col("abnormal") | pl.col("cold_uninterpreted")
-    absent = m.filter((pl.col("measure") == "amplitude") & pl.col("nr"))["nid"]
-    done = _phrases(m.with_row_index("_r").filter(need).with_columns(
-        _amp_absent=pl.col("nid").is_in(absent.implode()), rule_id=rule_id())
-    ).select("_r", "rule_id", "phrase")
-    return m.with_columns(scattered(m.height, done["_r"], done["rule_id"]),
-                          scattered(m.height, done["_r"], done["phrase"]))
+    cold: a few percent), gathered by row number, then scattered back in place."""
+    rows = (m["abnormal"] | m["cold_uninterpreted"]).arg_true()
+    absent = m["nid"].filter((m["measure"] == "amplitude") & m["nr"])
+    done = _phrases(m.select(pl.col(PHRASE_INPUTS).gather(rows)).with_columns(
+        _amp_absent=pl.col("nid").is_in(absent.implode()), rule_id=rule_id()))
+    return m.hstack(scattered_frame(m.height, rows, done.select("rule_id", "phrase")).get_columns())
 
 
 def _phrases(m: pl.DataFrame) -> pl.DataFrame:
-    """The evidence text of each row, built in stages (each piece computed once)."""
+    """The evidence text of each row, built in stages (each piece computed once). Numbers are
+    formatted only on the rows whose text shows them (``when``/``then`` computes every branch
+    on every row, and number formatting is the costly part)."""
     is_ratio = pl.col("measure") == "side_amplitude_ratio"
+
+    def num(x: pl.Expr, shown: pl.Expr) -> pl.Expr:
+        return _num(pl.when(shown).then(x))
+
+    ratio, plain = is_ratio & ~pl.col("nr"), ~is_ratio & ~pl.col("nr")
     value_txt = pl.when(is_ratio).then(
-        pl.concat_str([_num(pl.col("value") * 100), pl.lit("% (limit "),
-                       _num(pl.col("limit") * 100), pl.lit("%)")])
+        pl.concat_str([num(pl.col("value") * 100, ratio), pl.lit("% (limit "),
+                       num(pl.col("limit") * 100, ratio), pl.lit("%)")])
     ).otherwise(
-        pl.concat_str([_num(pl.col("value")), pl.lit(" "), pl.col("unit"), pl.lit(" ("),
+        pl.concat_str([num(pl.col("value"), plain), pl.lit(" "), pl.col("unit"), pl.lit(" ("),
                        pl.when(pl.col("bound") == "max").then(pl.lit("ULN ")).otherwise(pl.lit("LLN ")),
-                       _num(pl.col("limit")), pl.lit(" "), pl.col("unit"), pl.lit(", "),
-                       _num(pl.col("pct_of_limit")), pl.lit("% of limit)")])
+                       num(pl.col("limit"), plain), pl.lit(" "), pl.col("unit"), pl.lit(", "),
+                       num(pl.col("pct_of_limit"), plain), pl.lit("% of limit)")])
     )
     seg = pl.when(pl.col("segment_label") != "").then(
-        pl.concat_str([pl.lit(" ("), pl.col("segment_label").str.replace_all("_", " "),
+        pl.concat_str([pl.lit(" ("), pl.col("segment_label").str.replace_all("_", " ", literal=True),
                        pl.lit(")")])).otherwise(pl.lit(""))
     side = pl.when(pl.col("side") == "L").then(pl.lit("left")).otherwise(pl.lit("right"))
     label, txt, phrase = pl.col("_label"), pl.col("_txt"), pl.col("_phrase")
     base = pl.when(pl.col("nerve") == "blink").then(
         pl.concat_str([pl.lit("blink reflex ("), side, pl.lit(" stimulation) "), label,
                        pl.lit(" ")])
-    ).otherwise(pl.concat_str([side, pl.lit(" "), pl.col("nerve").str.replace_all("_", " "),
+    ).otherwise(pl.concat_str([side, pl.lit(" "),
+                               pl.col("nerve").str.replace_all("_", " ", literal=True),
                                pl.lit(" "), pl.col("modality"), pl.lit(" "), label, seg,
                                pl.lit(" ")]))
-    cold = pl.concat_str([pl.lit(" - limb "), _num(pl.col("temp_c")), pl.lit(" degC, below "),
-                          _num(pl.col("temp_min")), pl.lit(" degC: not interpreted")])
+    is_cold = pl.col("cold_uninterpreted")
+    is_corrected = pl.col("abnormal") & pl.col("cold") & (pl.col("value_used") != pl.col("value"))
+    cold = pl.concat_str([pl.lit(" - limb "), num(pl.col("temp_c"), is_cold),
+                          pl.lit(" degC, below "), num(pl.col("temp_min"), is_cold),
+                          pl.lit(" degC: not interpreted")])
     corrected = pl.concat_str([pl.lit(" - corrected for limb temperature "),
-                               _num(pl.col("temp_c")), pl.lit(" degC")])
-    dist = pl.concat_str([pl.lit(" - distance "), _num(pl.col("distance_mm")),
+                               num(pl.col("temp_c"), is_corrected), pl.lit(" degC")])
+    is_far = pl.col("distance_flag")
+    dist = pl.concat_str([pl.lit(" - distance "), num(pl.col("distance_mm"), is_far),
                           pl.lit(" mm differs from the reference technique's "),
-                          _num(pl.col("ref_distance_mm")), pl.lit(" mm")])
+                          num(pl.col("ref_distance_mm"), is_far), pl.lit(" mm")])
     m = m.with_columns(_label=_label()).with_columns(
         _txt=pl.when(pl.col("nr")).then(pl.concat_str([base, pl.lit("absent (NR)")]))
         .otherwise(pl.concat_str([base, value_txt])))
     m = m.with_columns(_phrase=(
-        pl.when(pl.col("cold_uninterpreted")).then(pl.concat_str([txt, cold]))
-        .when(pl.col("abnormal") & pl.col("cold") & (pl.col("value_used") != pl.col("value")))
-        .then(pl.concat_str([txt, corrected]))
+        pl.when(is_cold).then(pl.concat_str([txt, cold]))
+        .when(is_corrected).then(pl.concat_str([txt, corrected]))
         .when(pl.col("abnormal")).then(txt)
     ))
-    m = m.with_columns(_phrase=pl.when(pl.col("distance_flag") & phrase.is_not_null()).then(
+    m = m.with_columns(_phrase=pl.when(is_far & phrase.is_not_null()).then(
         pl.concat_str([phrase, dist])).otherwise(phrase))
     # an absent response is said once (by its amplitude), not again for its latency
     return m.with_columns(
@@ -272,14 +289,18 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         "demy_td": "temporal dispersion", "demy_duration": "distal CMAP duration",
     }
     w = w.with_columns(
-        demyelinating_features=pl.concat_str(
-            [pl.when(pl.col(c)).then(pl.lit(n)) for c, n in demy_names.items()],
-            separator=";", ignore_nulls=True),
         n_demyelinating=pl.sum_horizontal([pl.col(c).cast(pl.Int32) for c in demy_names]),
         # the primary features of the counting rules (absent F-waves only support)
         n_demyelinating_primary=pl.sum_horizontal(
             [pl.col(c).cast(pl.Int32) for c in demy_names if c != "demy_f_absent"]),
     )
+    # the features' names, joined only for the few nerves that have one ("" otherwise)
+    demy_rows = w.select(pl.arg_where(pl.col("n_demyelinating") > 0))[:, 0]
+    features = w[demy_rows].select(pl.concat_str(
+        [pl.when(pl.col(c)).then(pl.lit(n)) for c, n in demy_names.items()],
+        separator=";", ignore_nulls=True))[:, 0]
+    w = w.with_columns(demyelinating_features=pl.repeat("", w.height, dtype=pl.String, eager=True)
+                       .scatter(demy_rows, features))
     distal_focal = (pl.col("distal_entrapment") & pl.col("distal_latency_abnormal")
                     & ~pl.col("absent"))
     latency_slow = (pl.col("distal_latency_abnormal") | pl.col("cv_abnormal")
@@ -338,14 +359,18 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     txt = w.lazy().filter(pl.col("_say")).select(
         "nid",
         rule_ids=pl.concat_str([pl.col("measure_rules"), pl.col("segment_rules"), demy_rules],
-                               separator=";", ignore_nulls=True)
-        # unique sorted ids; an empty id (from ";;") sorts first and is stripped with its ";"
-        .str.split(";").list.unique().list.sort().list.join(";").str.strip_prefix(";"),
+                               separator=";", ignore_nulls=True),
         evidence=pl.concat_str([
             pl.when(pl.col("measure_evidence") != "").then(pl.col("measure_evidence")),
             pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),
             demy_txt], separator="; ", ignore_nulls=True),
     ).collect()
+    # unique sorted ids; an empty id (from ";;") sorts first and is stripped with its ";" (a
+    # single id is already so: only the lists of several are split and sorted)
+    several = txt.select(pl.arg_where(pl.col("rule_ids").str.contains(";", literal=True)))[:, 0]
+    txt = txt.with_columns(txt["rule_ids"].scatter(several, txt["rule_ids"].gather(several)
+                                                   .str.split(";").list.unique().list.sort()
+                                                   .list.join(";").str.strip_prefix(";")))
     t = index.align(txt)
     w = w.with_columns(
         rule_ids=pl.when(pl.col("_say")).then(t["rule_ids"]).otherwise(pl.lit("")),

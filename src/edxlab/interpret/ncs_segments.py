@@ -8,9 +8,10 @@ rules (ulnar at the elbow: AAEM 1999; peroneal at the fibular head: Buschbacher 
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from edxlab.interpret.ncs_frames import scattered
+from edxlab.interpret.ncs_frames import NidIndex, scattered, scattered_frame
 from edxlab.interpret.ncs_limits import NERVE_KEY
 from edxlab.reference.ncs_criteria import ncs_criteria
 
@@ -21,6 +22,24 @@ def _fmt(x: pl.Expr, decimals: int = 1) -> pl.Expr:
     return x.round(decimals).cast(pl.String).str.replace(r"\.0$", "")
 
 
+def _segment_aligned(segs: pl.DataFrame, per_segment: pl.DataFrame) -> pl.DataFrame:
+    """``per_segment``'s columns (unique ``nid``, ``seg``) row-aligned to ``segs`` (null where
+    absent). A nerve study's segments are consecutive rows of ``segs`` numbered 1..k, so the
+    row of (nid, seg) is its first segment's row + seg - 1: found without a join."""
+    nid, seg = segs["nid"].to_numpy(), segs["seg"].to_numpy()
+    first = np.flatnonzero(seg == 1)
+    j = NidIndex(segs["nid"].gather(first)).rows(per_segment["nid"])
+    want = per_segment["seg"].to_numpy()
+    row = np.where(j >= 0, first[np.maximum(j, 0)] + want - 1, -1)
+    inside = (row >= 0) & (row < len(seg))
+    row[inside & ((nid[np.where(inside, row, 0)] != per_segment["nid"].to_numpy())
+                  | (seg[np.where(inside, row, 0)] != want))] = -1  # not one of segs' rows
+    row[~inside] = -1
+    found = row >= 0
+    return scattered_frame(segs.height, pl.Series(row[found]),
+                           per_segment.drop(SEGMENT_KEY).filter(pl.Series(found)))
+
+
 def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
                      set_name: str) -> pl.DataFrame:
     """One row per motor segment with its flags, rule ids and evidence text."""
@@ -29,12 +48,12 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
     ndec = fdrop["drop_decimals"]
     # rows are in (nid, order) order, so the segments come sorted by (nid, seg)
     segs = rows.lazy().filter((pl.col("rank") > 0) & (pl.col("modality") == "motor")).select(
-        "nid", *NERVE_KEY,
+        pl.col("nid").set_sorted(), *NERVE_KEY,
         pl.col("rank").alias("seg"),
         "segment_site", "segment_label", "entrapment", "cb_excluded",
         pl.coalesce(pl.col("amp_drop_pct"), pl.col("area_drop_pct")).round(ndec).alias("drop_pct"),
         pl.col("duration_increase_pct").round(ndec),
-    )
+    ).collect()
     # filter only the needed columns of the (wide, long) measures frame
     cv = measures.lazy().select(*SEGMENT_KEY, "measure", "value", "limit", "abnormal",
                          "cold_uninterpreted").filter(
@@ -44,21 +63,17 @@ def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
         pl.col("limit").alias("cv_limit"),
         pl.col("abnormal").alias("cv_abnormal"),
         pl.col("cold_uninterpreted").alias("cv_cold"),
-    )
+    ).collect()
     amp = measures.lazy().select("nid", "measure", "value", "limit").filter(
         (pl.col("measure") == "amplitude") & ((pl.col("nid") // 2) % 4 == 0)).select(  # motor
         "nid",
         pl.col("value").alias("distal_amp"),
         pl.col("limit").alias("amp_lln"),
-    )
+    ).collect()
+    s = segs.hstack(_segment_aligned(segs, cv).get_columns()).hstack(
+        NidIndex(amp["nid"]).gathered(segs["nid"], amp.drop("nid")).get_columns())
     s = (
-        segs.with_columns(_k=pl.col("nid") * 4096 + pl.col("seg"))
-        .join(cv.select(pl.col("nid") * 4096 + pl.col("seg"), pl.exclude(SEGMENT_KEY)).rename(
-            {"nid": "_k"}), on="_k", how="left", maintain_order="left")
-        .drop("_k")
-        .join(amp, on="nid", how="left", maintain_order="left")
-        .collect()
-        .with_columns(_same=(pl.col("nid") == pl.col("nid").shift(1)).fill_null(False))
+        s.with_columns(_same=(pl.col("nid") == pl.col("nid").shift(1)).fill_null(False))
         .with_columns(prev_cv=pl.when(pl.col("_same")).then(pl.col("cv").shift(1)),
                       prev_cv_abnormal=pl.when(pl.col("_same")).then(pl.col("cv_abnormal").shift(1)))
         .drop("_same")
