@@ -26,7 +26,7 @@ from edxlab.interpret.ncs_diagnoses import (
     severity_of,
     studies_with_findings,
 )
-from edxlab.interpret.ncs_frames import aligned
+from edxlab.interpret.ncs_frames import aligned, in_keys
 from edxlab.interpret.ncs_limits import (
     measure_limits,
     ncs_segments,
@@ -171,14 +171,13 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         "study_id").agg(pl.len().alias("n_sensory"), pl.col("abnormal").any().alias("sensory_abnormal")
                         ).collect()
     # (joined on the key columns only, then stacked: w keeps its order and flags)
-    w = w.hstack(aligned(w, sens, on="study_id").get_columns()).hstack(
-        aligned(w, localized_keys.with_columns(_loc=pl.lit(True)),
-                on=["study_id", "parent", "side"]).get_columns())
+    w = w.hstack(aligned(w, sens, on="study_id").get_columns()).with_columns(
+        _loc=in_keys(w, localized_keys, ["study_id", "parent", "side"]))
     sensory_normal = (pl.col("n_sensory").fill_null(0) > 0) & ~pl.col("sensory_abnormal").fill_null(False)
     w = w.with_columns(
         preganglionic=(
             (pl.col("modality") == "motor") & (pl.col("nerve") != "facial") & sensory_normal
-            & pl.col("pattern").is_in(["axonal", "absent", "slowing"]) & pl.col("_loc").is_null()
+            & pl.col("pattern").is_in(["axonal", "absent", "slowing"]) & ~pl.col("_loc")
         ),
     )
     mo = w.filter(pl.col("preganglionic")).sort("nid").group_by("study_id").agg(
@@ -204,7 +203,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     amp_pct = pl.col("amplitude_value") / pl.col("amplitude_limit") * 100
     cand = (
         w.filter((pl.col("nerve") != "blink") & (pl.col("nerve") != "facial")
-                 & pl.col("_loc").is_null() & ~pl.col("preganglionic")
+                 & ~pl.col("_loc") & ~pl.col("preganglionic")
                  & (pl.col("absent") | pl.col("low_amplitude")))
         .join(pn_kind, on="study_id", how="left")
         .filter(pl.col("polyneuropathy").fill_null("none") == "none")
@@ -263,7 +262,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     counted = w.filter(pl.col("abnormal") & ~pl.col("preganglionic"))
     abn = counted.group_by("study_id").agg(
         pl.lit(True).alias("abn_measure"),
-        pl.col("evidence").filter(pl.col("_loc").is_null()).alias("abn_evidence"),
+        pl.col("evidence").filter(~pl.col("_loc")).alias("abn_evidence"),
     )
     cold = w.filter(pl.col("cold_uninterpreted")).sort("nid").group_by("study_id").agg(
         pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
@@ -367,9 +366,15 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pn_fibres=pl.when(pl.col("motor_involved") & pl.col("sensory_involved"))
         .then(pl.lit("sensorimotor"))
         .when(pl.col("motor_involved")).then(pl.lit("motor")).otherwise(pl.lit("sensory")),
-    ).join(w.group_by("study_id").agg(pl.col("demy_cb").any().alias("pn_cb"),
-                                      pl.col("demy_td").any().alias("pn_td")),
-           on="study_id", how="left")
+    ).join(w.group_by("study_id").agg(
+        pl.col("demy_cb").any().alias("pn_cb"),
+        pl.col("demy_td").any().alias("pn_td"),
+        # multifocal motor neuropathy pattern: conduction block (away from entrapment sites) in
+        # enough motor nerves, every tested sensory response normal
+        ((pl.col("demy_cb").sum() >= crit["mmn"]["min_nerves"])
+         & (pl.col("n_sensory").fill_null(0).first() > 0)
+         & ~pl.col("sensory_abnormal").fill_null(False).first()).alias("pn_mmn")),
+        on="study_id", how="left")
     text = summaries(studies, lesions.join(pn_info, on="study_id", how="left"), extras)
     study_ncs = (s.join(text, on="study_id", how="left").rename({"study_id": "sidx"})
                  .join(ids, on="sidx", how="left", maintain_order="left").drop("sidx")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import aligned, with_texts
+from edxlab.interpret.ncs_frames import in_keys, with_texts
 from edxlab.interpret.ncs_limits import nerve_table
 from edxlab.reference.ncs_criteria import ncs_criteria
 
@@ -489,9 +489,8 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
         nw = nw.join(nerve_table().select("nerve", "parent"), on="nerve", how="left")
     # in nid order (``w`` is), so the texts below are deterministic
     nw = nw.sort("nid")
-    exc = excluded.select("study_id", "parent", "side").unique().with_columns(_exc=pl.lit(True))
-    nw = nw.hstack(aligned(nw, exc, on=["study_id", "parent", "side"]).get_columns()).with_columns(
-        gen=pl.col("abnormal_general") & pl.col("_exc").is_null())
+    nw = nw.with_columns(gen=pl.col("abnormal_general")
+                         & ~in_keys(nw, excluded, ["study_id", "parent", "side"]))
     req = dsp["required_nerve"]
     eld = dsp["elderly_fallback"]
     per = nw.group_by("study_id").agg(

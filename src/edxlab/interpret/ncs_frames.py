@@ -92,3 +92,15 @@ class NidIndex:
         take[r[hit]] = np.flatnonzero(hit)
         idx = pl.Series(take).set(pl.Series(take < 0), None).cast(pl.UInt32)
         return frame.drop(on).select(pl.all().gather(idx))
+
+
+def in_keys(frame: pl.DataFrame, keys: pl.DataFrame, on: list[str]) -> pl.Series:
+    """Whether each row's ``on`` values are one of ``keys``'s rows (Boolean, ``frame``'s height).
+    The first key (the integer study index) rules most rows out by one look-up; only the rest
+    are joined on every key (a join of every row on string keys is slow)."""
+    first = on[0]
+    rows = (frame.lazy().select(on).with_row_index("_r")
+            .filter(pl.col(first).is_in(keys[first].implode()))
+            .join(keys.lazy().select(on).unique(), on=on, how="semi")
+            .select("_r").collect()["_r"])
+    return pl.Series(np.zeros(frame.height, dtype=bool)).scatter(rows, True)

@@ -289,14 +289,18 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         "demy_td": "temporal dispersion", "demy_duration": "distal CMAP duration",
     }
     w = w.with_columns(
-        demyelinating_features=pl.concat_str(
-            [pl.when(pl.col(c)).then(pl.lit(n)) for c, n in demy_names.items()],
-            separator=";", ignore_nulls=True),
         n_demyelinating=pl.sum_horizontal([pl.col(c).cast(pl.Int32) for c in demy_names]),
         # the primary features of the counting rules (absent F-waves only support)
         n_demyelinating_primary=pl.sum_horizontal(
             [pl.col(c).cast(pl.Int32) for c in demy_names if c != "demy_f_absent"]),
     )
+    # the features' names, joined only for the few nerves that have one ("" otherwise)
+    demy_rows = w.select(pl.arg_where(pl.col("n_demyelinating") > 0))[:, 0]
+    features = w[demy_rows].select(pl.concat_str(
+        [pl.when(pl.col(c)).then(pl.lit(n)) for c, n in demy_names.items()],
+        separator=";", ignore_nulls=True))[:, 0]
+    w = w.with_columns(demyelinating_features=pl.repeat("", w.height, dtype=pl.String, eager=True)
+                       .scatter(demy_rows, features))
     distal_focal = (pl.col("distal_entrapment") & pl.col("distal_latency_abnormal")
                     & ~pl.col("absent"))
     latency_slow = (pl.col("distal_latency_abnormal") | pl.col("cv_abnormal")
@@ -355,14 +359,18 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     txt = w.lazy().filter(pl.col("_say")).select(
         "nid",
         rule_ids=pl.concat_str([pl.col("measure_rules"), pl.col("segment_rules"), demy_rules],
-                               separator=";", ignore_nulls=True)
-        # unique sorted ids; an empty id (from ";;") sorts first and is stripped with its ";"
-        .str.split(";").list.unique().list.sort().list.join(";").str.strip_prefix(";"),
+                               separator=";", ignore_nulls=True),
         evidence=pl.concat_str([
             pl.when(pl.col("measure_evidence") != "").then(pl.col("measure_evidence")),
             pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),
             demy_txt], separator="; ", ignore_nulls=True),
     ).collect()
+    # unique sorted ids; an empty id (from ";;") sorts first and is stripped with its ";" (a
+    # single id is already so: only the lists of several are split and sorted)
+    several = txt.select(pl.arg_where(pl.col("rule_ids").str.contains(";", literal=True)))[:, 0]
+    txt = txt.with_columns(txt["rule_ids"].scatter(several, txt["rule_ids"].gather(several)
+                                                   .str.split(";").list.unique().list.sort()
+                                                   .list.join(";").str.strip_prefix(";")))
     t = index.align(txt)
     w = w.with_columns(
         rule_ids=pl.when(pl.col("_say")).then(t["rule_ids"]).otherwise(pl.lit("")),

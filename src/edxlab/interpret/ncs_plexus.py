@@ -68,10 +68,14 @@ def plexopathies(w: pl.DataFrame, no_poly: pl.DataFrame, localized: pl.DataFrame
     cfg = crit["plexopathy"]
     axon = (pl.col("absent") | pl.col("low_amplitude")).fill_null(False)
     # only studies with axon loss in >= min_nerves nerves can hold one (most studies drop here)
-    maybe = (w.filter(axon).group_by("study_id").agg(pl.col("parent").n_unique().alias("_k"))
+    maybe = (w.lazy().filter(axon).group_by("study_id")
+             .agg(pl.col("parent").n_unique().alias("_k"))
              .filter(pl.col("_k") >= int(cfg["min_nerves"])).select("study_id")
-             .join(no_poly, on="study_id", how="semi"))
-    w = w.join(maybe, on="study_id", how="semi")
+             .join(no_poly.lazy(), on="study_id", how="semi").collect())
+    # (the columns read below only: a filter gathers every column)
+    w = w.lazy().filter(pl.col("study_id").is_in(maybe["study_id"].implode())).select(
+        "study_id", "nid", "nerve", "parent", "modality", "side", "record_site", "pattern",
+        "absent", "low_amplitude", "amplitude_value", "amplitude_limit", "evidence").collect()
     r = (
         _elements(w.filter(~pl.col("nerve").is_in(["blink", "facial"])))
         .join(no_poly, on="study_id", how="semi")
