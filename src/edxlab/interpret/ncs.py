@@ -366,9 +366,11 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pn_fibres=pl.when(pl.col("motor_involved") & pl.col("sensory_involved"))
         .then(pl.lit("sensorimotor"))
         .when(pl.col("motor_involved")).then(pl.lit("motor")).otherwise(pl.lit("sensory")),
-    ).join(w.group_by("study_id").agg(pl.col("demy_cb").any().alias("pn_cb"),
-                                      pl.col("demy_td").any().alias("pn_td")),
-           on="study_id", how="left")
+    ).join(  # (read by the polyneuropathy phrase only)
+        w.lazy().filter(pl.col("study_id").is_in(with_poly["study_id"].implode()))
+        .group_by("study_id").agg(pl.col("demy_cb").any().alias("pn_cb"),
+                                  pl.col("demy_td").any().alias("pn_td")).collect(),
+        on="study_id", how="left")
     text = summaries(studies, lesions.join(pn_info, on="study_id", how="left"), extras)
     study_ncs = (s.join(text, on="study_id", how="left").rename({"study_id": "sidx"})
                  .join(ids, on="sidx", how="left", maintain_order="left").drop("sidx")
