@@ -198,8 +198,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     # non-localized mononeuropathies (no polyneuropathy): motor + sensory of one nerve, or a
     # sensory response absent / below half its limit with the other side's normal
     # other side of the same nerve study: nid with the side bit flipped
-    other_side = w.select((pl.col("nid") + 1 - 2 * (pl.col("nid") % 2)).alias("nid"),
-                          pl.col("abnormal").alias("other_abnormal"))
+    flip = pl.col("nid") + 1 - 2 * (pl.col("nid") % 2)
     amp_pct = pl.col("amplitude_value") / pl.col("amplitude_limit") * 100
     cand = (
         w.filter((pl.col("nerve") != "blink") & (pl.col("nerve") != "facial")
@@ -208,7 +207,12 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .join(pn_kind, on="study_id", how="left")
         .filter(pl.col("polyneuropathy").fill_null("none") == "none")
         .join(plexus_nerves, on=["study_id", "parent", "side"], how="anti")
-        .join(other_side, on="nid", how="left")
+    )
+    # (looked up for the candidates only)
+    other_side = w.lazy().filter(pl.col("nid").is_in(cand.select(flip)["nid"].implode())).select(
+        flip.alias("nid"), pl.col("abnormal").alias("other_abnormal")).collect()
+    cand = (
+        cand.join(other_side, on="nid", how="left")
         .with_columns(
             axon=pl.lit(True),
             sens_marked=(pl.col("modality") != "motor")
