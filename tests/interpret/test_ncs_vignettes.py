@@ -682,3 +682,32 @@ def test_femoral_neuropathy_from_side_to_side_cmap_and_absent_saphenous():
         0.21, True, "axonal")
     assert s["mononeuropathies"] == []
     assert "a right femoral nerve or lumbar plexus lesion" in s["ncs_summary"]
+
+
+def _mmn_rows():
+    """Conduction block in the right median and ulnar forearm segments (CMAP 8.5 -> 2.5 mV and
+    9.5 -> 3.0 mV), normal distal latencies and sensory responses."""
+    rows = replace(normal_rows(), "median", "motor", "R", [
+        mot("median", "R", "wrist", 3.7, 8.5, 70.0), mot("median", "R", "elbow", 8.0, 2.5, 220.0)])
+    return replace(rows, "ulnar", "motor", "R", [
+        mot("ulnar", "R", "wrist", 2.9, 9.5, 70.0), mot("ulnar", "R", "below_elbow", 7.4, 3.0, 200.0),
+        mot("ulnar", "R", "above_elbow", 9.3, 2.9, 100.0)])
+
+
+def test_conduction_block_in_two_motor_nerves_with_normal_snaps_is_the_mmn_pattern():
+    """AAEM 2003: conduction block in >= 2 motor nerves away from entrapment sites with normal
+    sensory conduction (ncs_criteria.toml [mmn])."""
+    f, s, n = run(_mmn_rows(), NORMAL_F)
+    assert s["polyneuropathy"] == "demyelinating" and s["motor_only_pattern"] is False
+    assert n[("median", "motor", "R")]["pattern"] == "demyelinating"
+    assert s["ncs_summary"] == (
+        "Abnormal study. There is electrodiagnostic evidence of a demyelinating motor "
+        "polyneuropathy with conduction block and normal sensory responses (the pattern of "
+        "multifocal motor neuropathy), moderate in severity.")
+
+
+def test_conduction_blocks_with_an_abnormal_snap_are_not_the_mmn_pattern():
+    rows = replace(_mmn_rows(), "ulnar", "sensory", "R", [sen("ulnar", "R", 2.7, 4.0, 110.0)])
+    f, s, n = run(rows, NORMAL_F)
+    assert s["polyneuropathy"] in ("demyelinating", "mixed")
+    assert "multifocal motor neuropathy" not in s["ncs_summary"]

@@ -49,13 +49,13 @@ def test_decomposition_against_expert_annotations(analyses):
     rows, _ = score_units(read_eaf(str(N2001_CONTROL) + ".eaf"), analyses["control"].decomposition.trains())
     best = sorted((r["f1"] for r in rows), reverse=True)[:2]
     assert min(best) > 0.78
-    assert f1 > 0.45  # measured 0.457 (0.441 before the final threshold and satellite tests)
+    assert f1 > 0.455  # measured 0.460 (0.441 before the final threshold, satellite and residual tests)
 
 
-@pytest.mark.parametrize("name,base,floor", [("als", N2001_ALS, 0.275), ("control", N2001_CONTROL, 0.58)])
+@pytest.mark.parametrize("name,base,floor", [("als", N2001_ALS, 0.28), ("control", N2001_CONTROL, 0.58)])
 def test_per_record_f1_does_not_regress(analyses, name, base, floor):
     """Per-record pooled discharge F1 vs the EMGLAB expert, pinned just under the measured value
-    (ALS 0.278, control 0.585): fails if the decomposition regresses. The target is 0.90.
+    (ALS 0.286, control 0.585): fails if the decomposition regresses. The target is 0.90.
     (ALS was 0.282 while a satellite of the 5/12 MUAP, locked to it at -4.8 and +4.5 ms, counted as
     a unit and matched 9 discharges of the duplicate label 5.)
     (Against the ALS expert with its duplicate labels 5/12 and 6/13 joined, see the next tests,
@@ -74,7 +74,7 @@ def test_als_f1_against_the_expert_with_its_duplicate_labels_joined(analyses):
     e[5] = np.sort(np.concatenate((e.pop(5), e.pop(12))))
     e[6] = np.sort(np.concatenate((e.pop(6), e.pop(13))))
     _, pooled = score_units(e, analyses["als"].decomposition.trains())
-    assert pooled["f1"] >= 0.40  # measured 0.414 (0.310 before duplicate units were merged)
+    assert pooled["f1"] >= 0.41  # measured 0.422 (0.310 before duplicate units were merged)
 
 
 def test_als_expert_labels_one_regular_train_as_two_units():
@@ -148,7 +148,7 @@ def test_pooled_f1_over_emglab_prominent_units(analyses):
         tot["n_units"] += big["n_units"]
     assert tot["n_units"] == 16  # 8 of 17 ALS units, 8 of 11 control units
     f1 = 2 * tot["matched"] / (tot["n_expert"] + tot["n_det"])
-    assert f1 > 0.55  # measured 0.558
+    assert f1 > 0.555  # measured 0.562
 
 
 def test_shape_only_ceiling_of_the_expert_trains(analyses):
@@ -156,7 +156,7 @@ def test_shape_only_ceiling_of_the_expert_trains(analyses):
     the expert's own trains, with each group of same-shape units merged into one train (ALS 5+12,
     6+13+14; control 2+3+5+9), score pooled F1 0.805 against the expert; keeping only the units
     above 2.5 x signal RMS (EMGlab's criterion; the smaller ones barely reach the detection
-    threshold) they score 0.617. The decomposition's 0.457 is measured against these ceilings."""
+    threshold) they score 0.617. The decomposition's 0.460 is measured against these ceilings."""
     import numpy as np
 
     from edxlab.signal.score import PROMINENT_RATIO, expert_prominence

@@ -372,8 +372,14 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .when(pl.col("motor_involved")).then(pl.lit("motor")).otherwise(pl.lit("sensory")),
     ).join(  # (read by the polyneuropathy phrase only)
         w.lazy().filter(pl.col("study_id").is_in(with_poly["study_id"].implode()))
-        .group_by("study_id").agg(pl.col("demy_cb").any().alias("pn_cb"),
-                                  pl.col("demy_td").any().alias("pn_td")).collect(),
+        .group_by("study_id").agg(
+            pl.col("demy_cb").any().alias("pn_cb"),
+            pl.col("demy_td").any().alias("pn_td"),
+            # multifocal motor neuropathy pattern: conduction block (away from entrapment sites)
+            # in enough motor nerves, every tested sensory response normal
+            ((pl.col("demy_cb").sum() >= crit["mmn"]["min_nerves"])
+             & (pl.col("n_sensory").fill_null(0).first() > 0)
+             & ~pl.col("sensory_abnormal").fill_null(False).first()).alias("pn_mmn")).collect(),
         on="study_id", how="left")
     text = summaries(studies, lesions.join(pn_info, on="study_id", how="left"), extras)
     study_ncs = (s.join(text, on="study_id", how="left").rename({"study_id": "sidx"})

@@ -131,6 +131,11 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
             .when(pl.col("pn_cb")).then(pl.lit(" with conduction block"))
             .when(pl.col("pn_td")).then(pl.lit(" with temporal dispersion"))
             .otherwise(pl.lit("")),
+            pl.when(pl.col("pn_mmn").fill_null(False) & (pl.col("pn_type") == "demyelinating")
+                    & (pl.col("pn_fibres") == "motor"))
+            .then(pl.lit(" and normal sensory responses (the pattern of multifocal motor "
+                         "neuropathy)"))
+            .otherwise(pl.lit("")),
             sev]),
         order=pl.lit(0),
     ) if "pn_type" in les.columns else mono.clear()

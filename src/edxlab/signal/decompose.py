@@ -23,8 +23,9 @@ re-implemented from its description, vectorized with numpy/scipy:
    two discharges of one unit closer than the refractory interval cannot both be right: the
    worse match is released;
 7. superpositions: accepted discharges are subtracted from the signal and the residual is
-   searched again for peaks that match a template (peel-off), for a few passes, then pairs of
-   templates are fitted to what is left;
+   searched again for peaks (above the threshold plus the shape tolerance of what was subtracted
+   there) that match a template (peel-off), for a few passes, then pairs of templates are fitted
+   to what is left;
 8. a unit whose discharges are mostly locked to larger units' discharges (residuals or other
    components of those MUAPs, at up to three latencies), whose discharges do not reproduce its
    template, or whose final template no longer reaches the detection threshold is dropped.
@@ -40,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
 from edxlab.signal.filters import detection_filter, robust_threshold
@@ -762,6 +763,11 @@ def decompose(
             valid = (idx >= 0) & (idx < len(y))
             np.subtract.at(resid, idx[valid], wt_s[valid])
         newp = _peaks(resid, thr, fs)
+        # where discharges were subtracted, a residual peak must also stand out of the subtraction
+        # error their templates are allowed (the shape tolerance of the subtracted amplitude
+        # nearby): a MUAP's discharge-to-discharge variability left after peel-off is no new spike
+        sub = maximum_filter1d(np.abs(y - resid), 2 * max(1, int(round(MIN_SPACING_S * fs))) + 1)
+        newp = newp[np.abs(resid[newp]) > thr + SHAPE_TOLERANCE * sub[newp]]
         if len(newp) == 0:
             break
         # only peaks not already explained: farther than a spike width from accepted discharges
