@@ -55,7 +55,8 @@ FLAG_COLUMNS: tuple[str, ...] = (
 def observation_kinds(emg: pl.DataFrame, crit: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a canonical ``emg`` frame into ``(rows, kinds)``.
 
-    ``rows``: one row per emg row (study_id, side, ``kind_id``). ``kinds``: one row per distinct
+    ``rows``: one row per emg row (study_id, side, level, the observation columns of
+    ``KEY_COLUMNS`` as text, ``kind_id``). ``kinds``: one row per distinct
     (muscle code as written, level, ``KEY_COLUMNS``) combination (a cohort has few): ``kind_id``,
     muscle (canonical, aliases resolved), level, the observation columns (as text), the flags of
     ``FLAG_COLUMNS``, ``rules`` and ``emg_evidence``. Classification and chart look-ups depend only
@@ -65,7 +66,7 @@ def observation_kinds(emg: pl.DataFrame, crit: dict[str, Any]) -> tuple[pl.DataF
     frame = emg.select("study_id", pl.col("muscle").alias("_raw"), "side", "level",
                        *[pl.col(k).cast(pl.String) for k in KEY_COLUMNS])
     kinds, kind_id = _distinct_rows(frame.select(keys))
-    rows = frame.select("study_id", "side", kind_id)
+    rows = frame.select("study_id", "side", "level", *KEY_COLUMNS, kind_id)
     kinds = classify_observations(
         kinds.with_columns(pl.col("_raw").alias("muscle")).with_columns(canonical_muscle().alias("muscle")),
         crit,
