@@ -198,8 +198,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     # non-localized mononeuropathies (no polyneuropathy): motor + sensory of one nerve, or a
     # sensory response absent / below half its limit with the other side's normal
     # other side of the same nerve study: nid with the side bit flipped
-    other_side = w.select((pl.col("nid") + 1 - 2 * (pl.col("nid") % 2)).alias("nid"),
-                          pl.col("abnormal").alias("other_abnormal"))
+    flip = pl.col("nid") + 1 - 2 * (pl.col("nid") % 2)
     amp_pct = pl.col("amplitude_value") / pl.col("amplitude_limit") * 100
     cand = (
         w.filter((pl.col("nerve") != "blink") & (pl.col("nerve") != "facial")
@@ -208,7 +207,12 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         .join(pn_kind, on="study_id", how="left")
         .filter(pl.col("polyneuropathy").fill_null("none") == "none")
         .join(plexus_nerves, on=["study_id", "parent", "side"], how="anti")
-        .join(other_side, on="nid", how="left")
+    )
+    # (looked up for the candidates only)
+    other_side = w.lazy().filter(pl.col("nid").is_in(cand.select(flip)["nid"].implode())).select(
+        flip.alias("nid"), pl.col("abnormal").alias("other_abnormal")).collect()
+    cand = (
+        cand.join(other_side, on="nid", how="left")
         .with_columns(
             axon=pl.lit(True),
             sens_marked=(pl.col("modality") != "motor")
@@ -366,14 +370,16 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pn_fibres=pl.when(pl.col("motor_involved") & pl.col("sensory_involved"))
         .then(pl.lit("sensorimotor"))
         .when(pl.col("motor_involved")).then(pl.lit("motor")).otherwise(pl.lit("sensory")),
-    ).join(w.group_by("study_id").agg(
-        pl.col("demy_cb").any().alias("pn_cb"),
-        pl.col("demy_td").any().alias("pn_td"),
-        # multifocal motor neuropathy pattern: conduction block (away from entrapment sites) in
-        # enough motor nerves, every tested sensory response normal
-        ((pl.col("demy_cb").sum() >= crit["mmn"]["min_nerves"])
-         & (pl.col("n_sensory").fill_null(0).first() > 0)
-         & ~pl.col("sensory_abnormal").fill_null(False).first()).alias("pn_mmn")),
+    ).join(  # (read by the polyneuropathy phrase only)
+        w.lazy().filter(pl.col("study_id").is_in(with_poly["study_id"].implode()))
+        .group_by("study_id").agg(
+            pl.col("demy_cb").any().alias("pn_cb"),
+            pl.col("demy_td").any().alias("pn_td"),
+            # multifocal motor neuropathy pattern: conduction block (away from entrapment sites)
+            # in enough motor nerves, every tested sensory response normal
+            ((pl.col("demy_cb").sum() >= crit["mmn"]["min_nerves"])
+             & (pl.col("n_sensory").fill_null(0).first() > 0)
+             & ~pl.col("sensory_abnormal").fill_null(False).first()).alias("pn_mmn")).collect(),
         on="study_id", how="left")
     text = summaries(studies, lesions.join(pn_info, on="study_id", how="left"), extras)
     study_ncs = (s.join(text, on="study_id", how="left").rename({"study_id": "sidx"})

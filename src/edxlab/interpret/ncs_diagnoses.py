@@ -113,13 +113,17 @@ def median_comparisons(w: pl.DataFrame) -> pl.DataFrame:
     same study, side and record site; limits [cts]): study_id, side, comp_ev (their evidence).
     They can show a carpal tunnel syndrome with every latency within its own limit."""
     cts = ncs_criteria()["cts"]
-    lat = w.select("study_id", "side", "nerve", "modality", "record_site", "distal_latency_ms")
-    comps = []
-    for name, mod, other, rec, lim in (
+    pairs = (  # name, modality, other nerve, record site (None: any), limit
         ("palm", "mixed", "ulnar", None, cts["palm_mixed_diff_ms"]),
         ("ring finger", "sensory", "ulnar", "digit4", cts["ring_finger_diff_ms"]),
         ("thumb", "sensory", "radial", "digit1", cts["thumb_diff_ms"]),
-    ):
+    )
+    # (the responses compared, taken once)
+    lat = w.lazy().filter(pl.col("nerve").is_in(["median", *sorted({p[2] for p in pairs})])
+                          & pl.col("modality").is_in(sorted({p[1] for p in pairs}))).select(
+        "study_id", "side", "nerve", "modality", "record_site", "distal_latency_ms").collect()
+    comps = []
+    for name, mod, other, rec, lim in pairs:
         a = lat.filter((pl.col("nerve") == "median") & (pl.col("modality") == mod))
         b = lat.filter((pl.col("nerve") == other) & (pl.col("modality") == mod))
         if rec is not None:

@@ -49,10 +49,15 @@ def with_nid(frame: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) -> p
 def _nid(sidx, codes: dict[str, int]) -> pl.Expr:
     return (
         sidx * 4096
-        + pl.col("nerve").replace_strict(codes, return_dtype=pl.Int64) * 8
-        + pl.col("modality").replace_strict(MODALITY_CODES, default=3, return_dtype=pl.Int64) * 2
+        + _nerve_code(codes) * 8
+        + _code("modality", MODALITY_CODES).fill_null(MODALITY_CODES["reflex"]) * 2
         + (pl.col("side") == "R").cast(pl.Int64)
     )
+
+
+def _nerve_code(codes: dict[str, int]) -> pl.Expr:
+    """``codes`` of the nerve column (a cast to an enum of the codes: one lookup per row)."""
+    return pl.col("nerve").cast(pl.Enum(list(codes))).to_physical().cast(pl.Int64)
 
 
 LATENCY_MEASURES = ("distal_latency", "fwave_latency", "r1", "r2_ipsi", "r2_contra")
@@ -147,16 +152,16 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
     and conduction-block exclusion flags. Rows are sorted by (nid, order), so neighbours within a
     nerve study are found by shifting (no per-group work).
     """
-    order = site_order()
-    seg = segment_table()
-    # the study index and site order are looked up on the key columns only; the responses
-    # are gathered once, in (nid, order) order
+    sites = _site_codes()
+    # the study index is looked up on the key column only, the site order and the segment
+    # table by integer codes; the responses are gathered once, in (nid, order) order
     sidx = aligned(ncs, cov.select("study_id", "sidx"), on="study_id").to_series()
+    site = pl.col("stim_site").replace_strict(sites, default=len(sites), return_dtype=pl.Int64)
     df = ncs.with_columns(
         sidx=sidx,
         nid=_nid(sidx, codes),
-        order=aligned(ncs, order, on="stim_site").to_series().fill_null(99),
-    )
+        _site=site,
+    ).with_columns(order=pl.lit(_site_orders(sites)).gather(pl.col("_site")))
     if sidx.null_count():  # rows of unknown studies are dropped
         df = df.filter(pl.col("sidx").is_not_null())
     # one integer sort key (site orders are below 128)
@@ -166,7 +171,8 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
     idx = pl.int_range(pl.len(), dtype=pl.Int64)
     df = df.with_columns(
         _same=same.fill_null(False),
-        _start=pl.when(~same.fill_null(False)).then(idx).forward_fill(),
+        # a row number (gather index): UInt32, the index type, so gathers need no conversion
+        _start=pl.when(~same.fill_null(False)).then(idx).forward_fill().cast(pl.UInt32),
     )
 
     def prev(c: str) -> pl.Expr:
@@ -186,7 +192,7 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
         )
         .drop("_same", "_start")
     )
-    df = df.hstack(aligned(df, seg, on=["nerve", "stim_site"]).get_columns())
+    df = df.hstack(_segment_attributes(df, codes, sites).get_columns()).drop("_site")
     dlat = pl.col("latency_ms") - pl.col("prev_latency")
     return df.with_columns(
         pl.when(pl.col("rank") > 0)
@@ -214,6 +220,36 @@ def _measure(name: str) -> dict[str, pl.Expr]:
     """The ``measure`` column of a part of the measures frame and its integer code (the limit
     key is built from the code, so the measure names are never compared row by row)."""
     return dict(measure=pl.lit(name), _mcode=pl.lit(MEASURE_CODES[name], pl.Int64))
+
+
+def _site_codes() -> dict[str, int]:
+    """Integer code of every stimulation site of the site and segment tables."""
+    names = [*site_order()["stim_site"], *segment_table()["stim_site"]]
+    return {x: i for i, x in enumerate(dict.fromkeys(names))}
+
+
+def _site_orders(sites: dict[str, int]) -> pl.Series:
+    """Distal -> proximal order of each site code, then of an unknown site (99: last)."""
+    order = dict(zip(site_order()["stim_site"], site_order()["order"]))
+    return pl.Series([*(order.get(x, 99) for x in sites), 99], dtype=pl.Int64)
+
+
+def _segment_attributes(df: pl.DataFrame, codes: dict[str, int],
+                        sites: dict[str, int]) -> pl.DataFrame:
+    """The segment table's columns (segment site, entrapment, conduction-block exclusion) of
+    each response, by (nerve code, site code ``_site``): a dense lookup, no join."""
+    seg = segment_table()
+    width = len(sites) + 1
+    known = seg.filter(pl.col("nerve").is_in(list(codes)))
+    none = len(codes) * width  # the last slot: no segment (also for a missing nerve)
+    slot = np.full(none + 1, -1, np.int64)
+    slot[np.array([codes[n] * width + sites[x] for n, x in
+                   zip(known["nerve"], known["stim_site"])], np.int64)] = np.arange(known.height)
+    at = df.select(((pl.col("nid") // 8) % 512 * width + pl.col("_site")).fill_null(none)
+                   ).to_series().to_numpy()
+    row = pl.Series(slot[at])
+    row = row.set(row < 0, None).cast(pl.UInt32)
+    return known.select(pl.exclude("nerve", "stim_site").gather(row))
 
 
 def _nerve_measures(rows: pl.DataFrame) -> list[pl.LazyFrame]:
@@ -324,7 +360,13 @@ def nerve_attr(column: str) -> pl.Expr:
     (codes follow the nerve table, see ``nerve_codes``; other nerves get null)."""
     nt = nerve_table()
     values = pl.concat([nt[column], pl.Series([None], dtype=nt[column].dtype)])
-    return pl.lit(values).gather(((pl.col("nid") // 8) % 512).clip(upper_bound=nt.height))
+    return pl.lit(values).gather(_nerve_row(nt.height))
+
+
+def _nerve_row(height: int) -> pl.Expr:
+    """Row of the nerve table of each row's nerve (by the code in ``nid``; ``height`` for a
+    nerve outside the table), as a gather index."""
+    return ((pl.col("nid") // 8) % 512).clip(upper_bound=height).cast(pl.UInt32)
 
 
 def _limb_index(limbs: list[str]) -> pl.Expr:
@@ -333,8 +375,8 @@ def _limb_index(limbs: list[str]) -> pl.Expr:
     nt = nerve_table()
     index = {x: i for i, x in enumerate(limbs)}
     per_nerve = [index[x] if x is not None else index["other"] for x in nt["limb"]]
-    table = pl.Series([*per_nerve, index["other"]], dtype=pl.Int64)
-    return pl.lit(table).gather(((pl.col("nid") // 8) % 512).clip(upper_bound=nt.height))
+    table = pl.Series([*per_nerve, index["other"]], dtype=pl.UInt32)
+    return pl.lit(table).gather(_nerve_row(nt.height))
 
 
 def _limb_temperatures(covariates: pl.DataFrame, limbs: list[str]) -> pl.Series:
@@ -471,10 +513,11 @@ def measure_limits(ds, covariates: pl.DataFrame, config: InterpretConfig,
     # ``nid``: the study and limb columns are gathered from small tables instead of joined
     limbs = sorted(set(nerve_table()["limb"].to_list()) | {"other"})
     cv = covariates.select("profile", "age", "height_cm", _pcode=_code("profile", pcodes))
-    sidx = m["sidx"]
+    sidx = m["sidx"].cast(pl.UInt32)  # gather indexes are UInt32: converted once
     m = m.with_columns([cv[c].gather(sidx) for c in cv.columns]).with_columns(
         _limb=_limb_index(limbs))
-    limb_temp = _limb_temperatures(covariates, limbs).gather(m["_limb"] * covariates.height + sidx)
+    limb_temp = _limb_temperatures(covariates, limbs).gather(
+        m["_limb"] * covariates.height + sidx)
     m = m.with_columns(
         temp_c=pl.coalesce(pl.col("temp_c"), limb_temp),
         limb=pl.lit(pl.Series(limbs)).gather(pl.col("_limb")),
