@@ -358,8 +358,10 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     w = w.with_columns(_say=say)
     txt = w.lazy().filter(pl.col("_say")).select(
         "nid",
-        rule_ids=pl.concat_str([pl.col("measure_rules"), pl.col("segment_rules"), demy_rules],
-                               separator=";", ignore_nulls=True),
+        # (empty parts left out: a nerve with one rule id needs no splitting below)
+        rule_ids=pl.concat_str([pl.when(r != "").then(r) for r in (
+            pl.col("measure_rules"), pl.col("segment_rules"), demy_rules)],
+            separator=";", ignore_nulls=True),
         evidence=pl.concat_str([
             pl.when(pl.col("measure_evidence") != "").then(pl.col("measure_evidence")),
             pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),
