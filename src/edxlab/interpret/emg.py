@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from edxlab.interpret import localize, mri as mri_mod, signs as signs_mod
-from edxlab.interpret.emg_classify import observation_kinds
+from edxlab.interpret.emg_classify import KEY_COLUMNS, observation_kinds
 from edxlab.interpret.emg_summary import emg_sentences
 from edxlab.model.dataset import Dataset
 from edxlab.reference.emg_criteria import load_emg_criteria
@@ -130,9 +130,10 @@ def interpret_emg(
     # classification and chart look-ups once per distinct observation (kinds), then one gather
     rows, kinds = observation_kinds(ds["emg"], crit)
     kinds = _kind_chart(localize.attach_chart(kinds), crit).sort("kind_id")
-    # w: one row per muscle examined, with its kind's columns
-    unused = ("kind_id", "fibs_rank", "psw_rank", "fasc_rank", "reduced_recruitment", "in_chart")
-    w = rows.with_row_index("row_id").hstack(
+    # w: one row per muscle examined, with its kind's columns (the observations are the row's own)
+    unused = ("kind_id", "fibs_rank", "psw_rank", "fasc_rank", "reduced_recruitment", "in_chart",
+              "level", *KEY_COLUMNS)
+    w = rows.drop("kind_id").with_row_index("row_id").hstack(
         kinds.drop(unused).select(pl.all().gather(rows["kind_id"])))
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(

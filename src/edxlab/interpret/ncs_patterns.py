@@ -105,11 +105,62 @@ def _phrases(m: pl.DataFrame) -> pl.DataFrame:
                        num(pl.col("limit"), plain), pl.lit(" "), pl.col("unit"), pl.lit(", "),
                        num(pl.col("pct_of_limit"), plain), pl.lit("% of limit)")])
     )
+    txt, phrase = pl.col("_txt"), pl.col("_phrase")
+    base = pl.col("_base")
+    is_cold = pl.col("cold_uninterpreted")
+    is_corrected = pl.col("abnormal") & pl.col("cold") & (pl.col("value_used") != pl.col("value"))
+    is_far = pl.col("distance_flag")
+    m = _with_base(m).with_columns(
+        _txt=pl.when(pl.col("nr")).then(pl.concat_str([base, pl.lit("absent (NR)")]))
+        .otherwise(pl.concat_str([base, value_txt])))
+    m = m.hstack(_remarks(m, is_cold, is_corrected, is_far).get_columns())
+    m = m.with_columns(_phrase=(
+        pl.when(is_cold).then(pl.concat_str([txt, pl.col("_cold")]))
+        .when(is_corrected).then(pl.concat_str([txt, pl.col("_corrected")]))
+        .when(pl.col("abnormal")).then(txt)
+    ))
+    m = m.with_columns(_phrase=pl.when(is_far & phrase.is_not_null()).then(
+        pl.concat_str([phrase, pl.col("_far")])).otherwise(phrase))
+    # an absent response is said once (by its amplitude), not again for its latency
+    return m.with_columns(
+        phrase=pl.when(pl.col("nr") & (pl.col("measure") != "amplitude") & pl.col("_amp_absent")
+                       & (pl.col("nerve") != "blink")).then(None).otherwise(phrase),
+    ).drop("_base", "_txt", "_phrase", "_cold", "_corrected", "_far")
+
+
+def _remarks(m: pl.DataFrame, is_cold: pl.Expr, is_corrected: pl.Expr,
+             is_far: pl.Expr) -> pl.DataFrame:
+    """The temperature and distance remarks of a phrase (``_cold``, ``_corrected``, ``_far``;
+    null where none), built on the few rows that have one and scattered back."""
+    rows = m.select(is_cold | is_corrected | is_far).to_series().arg_true()
+    remarks = m.select(pl.all().gather(rows)).select(
+        _cold=pl.when(is_cold).then(pl.concat_str([
+            pl.lit(" - limb "), _num(pl.col("temp_c")), pl.lit(" degC, below "),
+            _num(pl.col("temp_min")), pl.lit(" degC: not interpreted")])),
+        _corrected=pl.when(is_corrected).then(pl.concat_str([
+            pl.lit(" - corrected for limb temperature "), _num(pl.col("temp_c")),
+            pl.lit(" degC")])),
+        _far=pl.when(is_far).then(pl.concat_str([
+            pl.lit(" - distance "), _num(pl.col("distance_mm")),
+            pl.lit(" mm differs from the reference technique's "),
+            _num(pl.col("ref_distance_mm")), pl.lit(" mm")])),
+    )
+    return scattered_frame(m.height, rows, remarks)
+
+
+PHRASE_KEY = ["nerve", "side", "modality", "measure", "segment_label"]
+"""What the start of a phrase (``_base``) depends on."""
+
+
+def _with_base(m: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_base``, the start of each phrase ("left median motor distal latency (wrist-elbow)
+    "). It depends on ``PHRASE_KEY`` only, so it is built once per distinct key (a few dozen)
+    and joined back."""
     seg = pl.when(pl.col("segment_label") != "").then(
         pl.concat_str([pl.lit(" ("), pl.col("segment_label").str.replace_all("_", " ", literal=True),
                        pl.lit(")")])).otherwise(pl.lit(""))
     side = pl.when(pl.col("side") == "L").then(pl.lit("left")).otherwise(pl.lit("right"))
-    label, txt, phrase = pl.col("_label"), pl.col("_txt"), pl.col("_phrase")
+    label = pl.col("_label")
     base = pl.when(pl.col("nerve") == "blink").then(
         pl.concat_str([pl.lit("blink reflex ("), side, pl.lit(" stimulation) "), label,
                        pl.lit(" ")])
@@ -117,32 +168,9 @@ def _phrases(m: pl.DataFrame) -> pl.DataFrame:
                                pl.col("nerve").str.replace_all("_", " ", literal=True),
                                pl.lit(" "), pl.col("modality"), pl.lit(" "), label, seg,
                                pl.lit(" ")]))
-    is_cold = pl.col("cold_uninterpreted")
-    is_corrected = pl.col("abnormal") & pl.col("cold") & (pl.col("value_used") != pl.col("value"))
-    cold = pl.concat_str([pl.lit(" - limb "), num(pl.col("temp_c"), is_cold),
-                          pl.lit(" degC, below "), num(pl.col("temp_min"), is_cold),
-                          pl.lit(" degC: not interpreted")])
-    corrected = pl.concat_str([pl.lit(" - corrected for limb temperature "),
-                               num(pl.col("temp_c"), is_corrected), pl.lit(" degC")])
-    is_far = pl.col("distance_flag")
-    dist = pl.concat_str([pl.lit(" - distance "), num(pl.col("distance_mm"), is_far),
-                          pl.lit(" mm differs from the reference technique's "),
-                          num(pl.col("ref_distance_mm"), is_far), pl.lit(" mm")])
-    m = m.with_columns(_label=_label()).with_columns(
-        _txt=pl.when(pl.col("nr")).then(pl.concat_str([base, pl.lit("absent (NR)")]))
-        .otherwise(pl.concat_str([base, value_txt])))
-    m = m.with_columns(_phrase=(
-        pl.when(is_cold).then(pl.concat_str([txt, cold]))
-        .when(is_corrected).then(pl.concat_str([txt, corrected]))
-        .when(pl.col("abnormal")).then(txt)
-    ))
-    m = m.with_columns(_phrase=pl.when(is_far & phrase.is_not_null()).then(
-        pl.concat_str([phrase, dist])).otherwise(phrase))
-    # an absent response is said once (by its amplitude), not again for its latency
-    return m.with_columns(
-        phrase=pl.when(pl.col("nr") & (pl.col("measure") != "amplitude") & pl.col("_amp_absent")
-                       & (pl.col("nerve") != "blink")).then(None).otherwise(phrase),
-    ).drop("_label", "_txt", "_phrase")
+    keys = m.select(PHRASE_KEY).unique().with_columns(_label=_label()).select(
+        *PHRASE_KEY, _base=base)
+    return m.join(keys, on=PHRASE_KEY, how="left", nulls_equal=True, maintain_order="left")
 
 
 def _wide(m: pl.DataFrame) -> tuple[pl.DataFrame, NidIndex]:
