@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import NidIndex, scattered_frame, with_texts
+from edxlab.interpret.ncs_frames import NidIndex, scattered_frame, sorted_by, with_texts
 from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_attr, rule_id
 
 LABELS = {
@@ -261,7 +261,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     dur = rows.lazy().filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
         "distal_duration_ms")).collect()
     w = w.hstack(index.align(dur).get_columns())
-    sl = segs.lazy().sort(["nid", "seg"])
+    sl = sorted_by(segs, "nid", "seg")
     sagg = sl.group_by("nid").agg(
         pl.col("conduction_block").any().alias("conduction_block"),
         pl.col("temporal_dispersion").any().alias("temporal_dispersion"),
@@ -386,8 +386,10 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
     w = w.with_columns(_say=say)
     txt = w.lazy().filter(pl.col("_say")).select(
         "nid",
-        rule_ids=pl.concat_str([pl.col("measure_rules"), pl.col("segment_rules"), demy_rules],
-                               separator=";", ignore_nulls=True),
+        # (empty parts left out: a nerve with one rule id needs no splitting below)
+        rule_ids=pl.concat_str([pl.when(r != "").then(r) for r in (
+            pl.col("measure_rules"), pl.col("segment_rules"), demy_rules)],
+            separator=";", ignore_nulls=True),
         evidence=pl.concat_str([
             pl.when(pl.col("measure_evidence") != "").then(pl.col("measure_evidence")),
             pl.when(pl.col("segment_evidence") != "").then(pl.col("segment_evidence")),

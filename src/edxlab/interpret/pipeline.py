@@ -95,13 +95,30 @@ def _overall_opening(ncs_summary: pl.Expr) -> pl.Expr:
             .otherwise(ncs_summary))
 
 
+def join_aligned(left: pl.DataFrame, right: pl.DataFrame, on: str) -> pl.DataFrame:
+    """``left.join(right, on=on, how="left")``. The stage frames have one row per study in the
+    order of ``ds.studies``: when ``right``'s keys are ``left``'s row for row (unique, non-null,
+    no other shared column), its columns are placed beside ``left``'s without hashing keys."""
+    keys = left[on]
+    aligned = (
+        right.height == left.height
+        and not (set(left.columns) & set(right.columns)) - {on}
+        and right[on].equals(keys)
+        and keys.null_count() == 0
+        and keys.n_unique() == left.height
+    )
+    if aligned:
+        return left.hstack(right.drop(on).get_columns())
+    return left.join(right, on=on, how="left")
+
+
 def study_findings_frame(ds, ncs: NcsFindings, emg: EmgFindings | None = None) -> pl.DataFrame:
     """One row per study with every contract column (EMG/LMN columns null without ``emg``)."""
     base = ds["studies"].select("study_id", "patient_id", "study_date")
-    out = base.join(ncs.study_ncs, on="study_id", how="left")
+    out = join_aligned(base, ncs.study_ncs, "study_id")
     if emg is not None:
-        out = out.join(emg.study_emg.select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS),
-                       on="study_id", how="left")
+        out = join_aligned(out, emg.study_emg.select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS),
+                           "study_id")
         summary = pl.concat_str([_overall_opening(pl.col("ncs_summary")), pl.col("emg_summary")],
                                 separator=" ", ignore_nulls=True)
         out = out.with_columns(summary=pl.when(summary != "").then(summary))
