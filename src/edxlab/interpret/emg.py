@@ -17,7 +17,7 @@ import polars as pl
 
 from edxlab.interpret import localize, mri as mri_mod, signs as signs_mod
 from edxlab.interpret.emg_classify import KEY_COLUMNS, observation_kinds
-from edxlab.interpret.emg_summary import emg_sentences
+from edxlab.interpret.emg_summary import emg_sentences, quiet_sentence
 from edxlab.model.dataset import Dataset
 from edxlab.reference.emg_criteria import load_emg_criteria
 
@@ -83,15 +83,75 @@ def _sensory_status(nerve_findings: pl.DataFrame | None) -> pl.DataFrame:
 
 def distinct_studies(frame: pl.DataFrame) -> pl.DataFrame:
     """The distinct study_id of a frame (rows of a study are usually adjacent: drop repeats of
-    the previous row first, which is cheaper than hashing every row)."""
+    the previous row first, which is cheaper than hashing every row; an order-keeping unique is
+    also the cheaper one)."""
     sid = pl.col("study_id")
-    return frame.select(sid.filter(sid.ne_missing(sid.shift(1)))).unique()
+    return frame.select(sid.filter(sid.ne_missing(sid.shift(1))).unique(maintain_order=True))
 
 
 def _scatter(values: pl.Series, rows: pl.Series, height: int) -> pl.Series:
     """A column of ``height`` nulls with ``values`` placed at positions ``rows``."""
     out = pl.repeat(None, height, dtype=values.dtype, eager=True).alias(values.name)
     return out.scatter(rows, values) if len(rows) else out
+
+
+def _muscle_evidence(emg_evidence: pl.Expr, explanation: pl.Expr) -> pl.Expr:
+    """muscle_findings.evidence: the classification's evidence and what explains the denervation
+    (``""`` when neither; a kind's text is ``""`` when no rule fired)."""
+    own = pl.when(emg_evidence != "").then(emg_evidence)
+    return pl.concat_str([own, explanation], separator="; ", ignore_nulls=True).alias("evidence")
+
+
+def _study_positions(studies: pl.DataFrame, frame: pl.DataFrame) -> pl.Series:
+    """The row in ``studies`` of each row's study_id of ``frame`` (null when not a study;
+    study_id is the key of studies)."""
+    index = studies.select("study_id").with_row_index("_sidx")
+    return frame.select("study_id").join(index, on="study_id", how="left",
+                                         maintain_order="left")["_sidx"]
+
+
+def _placed(frame: pl.DataFrame, studies: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (one row per study_id, a subset of the studies) as one row per study in the
+    order of ``studies``: null rows for the studies ``frame`` lacks (one gather, no join)."""
+    sidx = _study_positions(studies, frame)
+    known = sidx.is_not_null()
+    row = pl.int_range(0, frame.height, dtype=pl.UInt32, eager=True).filter(known)
+    at = _scatter(row, sidx.filter(known), studies.height)
+    return frame.select(pl.all().gather(at))
+
+
+_QUIET_STUDY: dict[str, Any] = {
+    "active_denervation": False, "chronic_denervation": False, "denervation": False,
+    "lmn_involvement": False, "denervation_regions": [], "denervation_segments": [],
+    "lmn_segments": [],
+}
+"""The study columns of a study with EMG rows but no denervated or notable muscle: no
+denervation, empty lists (the other columns are null)."""
+
+
+def _aligned_study_emg(studies: pl.DataFrame, listed: pl.DataFrame, timing: pl.DataFrame,
+                       w_sidx: pl.Series) -> pl.DataFrame:
+    """study_emg in the order of ``studies``: the rows of ``listed`` (studies with denervated or
+    notable muscles), the quiet values for the other studies with EMG rows (``_QUIET_STUDY`` and
+    the no-denervation sentence), and the timing columns alone for the studies without EMG."""
+    columns = [*STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
+               "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label"]
+    has_emg = _scatter(pl.repeat(True, w_sidx.len() - w_sidx.null_count(), eager=True),
+                       w_sidx.drop_nulls(), studies.height).fill_null(False)
+    placed = _placed(listed.select("study_id", *columns), studies)
+    placed_timing = _placed(timing.select("study_id", "days_since_attack", "timing_warning"), studies)
+    quiet = has_emg & placed["study_id"].is_null()
+    warning = placed_timing["timing_warning"]
+    return placed.with_columns(
+        studies["study_id"],
+        *[pl.when(quiet).then(pl.lit(v, dtype=placed.schema[c])).otherwise(pl.col(c)).alias(c)
+          for c, v in _QUIET_STUDY.items()],
+        placed_timing["days_since_attack"],
+        warning,
+    ).with_columns(
+        pl.when(quiet).then(quiet_sentence(warning)).otherwise(pl.col("emg_summary"))
+        .fill_null(warning).alias("emg_summary"),
+    ).select("study_id", *columns)
 
 
 def _kind_chart(kinds: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
@@ -132,9 +192,11 @@ def interpret_emg(
     kinds = _kind_chart(localize.attach_chart(kinds), crit).sort("kind_id")
     # w: one row per muscle examined, with its kind's columns (the observations are the row's own)
     unused = ("kind_id", "fibs_rank", "psw_rank", "fasc_rank", "reduced_recruitment", "in_chart",
-              "level", *KEY_COLUMNS)
+              "level", "emg_evidence", *KEY_COLUMNS)
+    kinds = kinds.with_columns(_muscle_evidence(pl.col("emg_evidence"), pl.lit(None, pl.String)))
     w = rows.drop("kind_id").with_row_index("row_id").hstack(
         kinds.drop(unused).select(pl.all().gather(rows["kind_id"])))
+    w_sidx = _study_positions(studies, w)
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(
         localize.with_segments(w.select(
@@ -177,7 +239,14 @@ def interpret_emg(
         pl.col("explained_by_ncs").all().alias("denervation_explained_by_ncs"),
         pl.col("lmn").any().alias("lmn_involvement"),
     )
-    per = distinct_studies(w).join(per_den, on="study_id", how="left").with_columns(
+    # the study columns are computed for the studies with denervated or notable muscles only
+    # (listed); the other studies with EMG get the values of a study without such muscles
+    extras = w.select("study_id", "side", "level", "display", "chart_order", "nucleus", "finding",
+                      "active_denervation", "chronic_denervation", "denervation", "myopathic",
+                      "poor_activation", "equivocal").filter(
+        pl.col("myopathic") | pl.col("poor_activation") | pl.col("equivocal"))
+    listed = pl.concat([d.select("study_id"), extras.select("study_id")]).unique()
+    per = listed.join(per_den, on="study_id", how="left").with_columns(
         pl.col("active_denervation", "chronic_denervation", "denervation", "lmn_involvement")
         .fill_null(False),
         pl.col("denervation_regions").fill_null(pl.lit([], dtype=_LIST)),
@@ -237,32 +306,19 @@ def interpret_emg(
             pl.col("lmn_segments").fill_null(pl.lit([], dtype=_LIST)),
         )
     )
-    extras = w.select("study_id", "side", "level", "display", "chart_order", "nucleus", "finding",
-                      "active_denervation", "chronic_denervation", "denervation", "myopathic",
-                      "poor_activation", "equivocal").filter(
-        pl.col("myopathic") | pl.col("poor_activation") | pl.col("equivocal"))
     summary = emg_sentences(d, extras, study, prepared)
     study = study.join(summary, on="study_id", how="left")
-    # studies without EMG: only the timing columns (summary gets the warning alone)
-    study_emg = studies.select("study_id").join(study, on="study_id", how="left").join(
-        timing, on="study_id", how="left", suffix="_t"
-    ).with_columns(
-        pl.col("days_since_attack").fill_null(pl.col("days_since_attack_t")),
-        pl.col("timing_warning").fill_null(pl.col("timing_warning_t")),
-    ).with_columns(
-        pl.col("emg_summary").fill_null(pl.col("timing_warning")),
-    ).select("study_id", *STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
-             "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label")
+    study_emg = _aligned_study_emg(studies, study, timing, w_sidx)
 
-    # d's columns are scattered into place by row_id and patient_id looked up on the id column
-    # alone: joins would gather every column of the wide frame
+    # d's columns are scattered into place by row_id; patient_id is gathered by study position
     explained = [_scatter(d[c], d["row_id"], w.height)
-                 for c in ("explained_by_ncs", "explained_by", "explanation", "lmn")]
-    patient = w.select("study_id").join(studies.select("study_id", "patient_id"), on="study_id",
-                                         how="left", maintain_order="left")["patient_id"]
-    muscle_findings = w.with_columns(*explained, patient).with_columns(
-        pl.concat_str([pl.col("emg_evidence"), pl.col("explanation")], separator="; ",
-                      ignore_nulls=True).alias("evidence"),
+                 for c in ("explained_by_ncs", "explained_by", "lmn")]
+    d_evidence = pl.DataFrame([w["evidence"].gather(d["row_id"]), d["explanation"]]).select(
+        _muscle_evidence(pl.col("evidence"), pl.col("explanation")))["evidence"]
+    muscle_findings = w.with_columns(
+        *explained,
+        studies["patient_id"].gather(w_sidx),
+        w["evidence"].scatter(d["row_id"], d_evidence) if d.height else w["evidence"],
     ).select(MUSCLE_COLUMNS)
 
     patient_emg = signs_mod.patient_signs(ds["signs"], studies, crit)

@@ -108,7 +108,8 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
 def emg_sentences(
     muscles: pl.DataFrame, extras: pl.DataFrame, study: pl.DataFrame, lesions: pl.DataFrame
 ) -> pl.DataFrame:
-    """Per study with EMG rows: ``emg_summary`` text.
+    """Per study with denervated or notable muscles (those of ``muscles`` and ``extras``; see
+    :func:`quiet_sentence` for the others): ``emg_summary`` text.
 
     ``muscles``: the denervated muscles (with ``explained_by_ncs``, ``explained_by``);
     ``extras``: the myopathic / poorly activated / equivocal muscles; ``study``: study_id with the study EMG
@@ -118,15 +119,6 @@ def emg_sentences(
     ``motor_only_pattern``, ``has_lesions``, ``timing_warning``); ``lesions``: prepared lesions
     (see :func:`edxlab.interpret.localize.prepared_lesions`).
     """
-    # studies with nothing to list get the one "no denervation" sentence (most studies): the
-    # sentence machinery below runs only on the studies with denervated or notable muscles
-    listed = pl.concat([muscles.select("study_id"), extras.select("study_id")]).unique()
-    quiet = study.join(listed, on="study_id", how="anti").select(
-        "study_id",
-        pl.concat_str([pl.lit(_NO_DENERVATION), pl.col("timing_warning")], separator=" ",
-                      ignore_nulls=True).alias("emg_summary"),
-    )
-    study = study.join(listed, on="study_id", how="semi")
     den = pl.col("denervation")
     lists = _muscle_lists([
         (muscles, den & ~pl.col("explained_by_ncs").fill_null(False), "u", False),
@@ -222,8 +214,14 @@ def emg_sentences(
             pl.lit(", not counted as active denervation."))),
         pl.col("timing_warning"),
     ]
-    return pl.concat([s.select(
+    return s.select(
         "study_id",
         pl.concat_str([lmn_sentence, expl_sentence, none_sentence, *extras], separator=" ",
                       ignore_nulls=True).alias("emg_summary"),
-    ), quiet])
+    )
+
+
+def quiet_sentence(timing_warning: pl.Expr | pl.Series) -> pl.Expr:
+    """emg_summary of a study whose muscles are all normal (none denervated, myopathic, poorly
+    activated or equivocal), followed by its timing warning."""
+    return pl.concat_str([pl.lit(_NO_DENERVATION), timing_warning], separator=" ", ignore_nulls=True)
