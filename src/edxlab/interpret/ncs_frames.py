@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 
 def aligned(keys: pl.DataFrame, right: pl.DataFrame, on: str | list[str] = "nid") -> pl.DataFrame:
@@ -45,16 +46,23 @@ def with_texts(agg: pl.DataFrame, frame: pl.DataFrame | pl.LazyFrame, by: str | 
     return agg.hstack(aligned(agg, t, on=by).fill_null("").get_columns())
 
 
+def gather_index(take: np.ndarray) -> pl.Series:
+    """Row numbers as a gather index (UInt32, the index type): null where ``take`` < 0."""
+    return pl.from_arrow(pa.array(take.astype(np.uint32), mask=take < 0))
+
+
 class NidIndex:
     """Row numbers of the nerve-study ids (``nid`` = study index x 4096 + nerve study code) of a
     frame of unique ``nid``s, by a dense lookup table (study x the few codes in use): aligning
     another frame's rows to them costs two array gathers instead of a hash join."""
 
     def __init__(self, nid: pl.Series):
-        k = nid.to_numpy()
+        k = _ids(nid)
         self.height = len(k)
-        local, study = k % 4096, k // 4096
-        used = np.unique(local)
+        local, study = k & 4095, k >> 12  # code, study index (4096 = 2 ** 12)
+        present = np.zeros(4096, bool)
+        present[local] = True
+        used = np.flatnonzero(present)
         self.code = np.full(4096, -1, np.int64)
         self.code[used] = np.arange(len(used))
         self.width = max(len(used), 1)
@@ -65,19 +73,17 @@ class NidIndex:
 
     def rows(self, nid: pl.Series) -> np.ndarray:
         """Row number of each ``nid`` (-1 where absent)."""
-        o = nid.to_numpy()
-        study, code = o // 4096 - self.first, self.code[o % 4096]
+        o = _ids(nid)
+        if self.row.size == 0:
+            return np.full(len(o), -1, np.int64)
+        study, code = (o >> 12) - self.first, self.code[o & 4095]
         ok = (code >= 0) & (study >= 0) & (study < self.span)
-        out = np.full(len(o), -1, np.int64)
-        out[ok] = self.row[study[ok] * self.width + code[ok]]
-        return out
+        return np.where(ok, self.row[np.where(ok, study * self.width + code, 0)], -1)
 
     def gathered(self, nid: pl.Series, frame: pl.DataFrame) -> pl.DataFrame:
         """The rows of ``frame`` (one per indexed ``nid``, in index order) for each of ``nid``
         (null where absent)."""
-        r = self.rows(nid)
-        take = pl.Series(r).set(pl.Series(r < 0), None).cast(pl.UInt32)
-        return frame.select(pl.all().gather(take))
+        return frame.select(pl.all().gather(gather_index(self.rows(nid))))
 
     def align(self, frame: pl.DataFrame, on: str = "nid") -> pl.DataFrame:
         """``frame``'s other columns (unique ``on``) row-aligned to the index (null where
@@ -90,8 +96,14 @@ class NidIndex:
         hit = r >= 0
         take = np.full(self.height, -1, np.int64)
         take[r[hit]] = np.flatnonzero(hit)
-        idx = pl.Series(take).set(pl.Series(take < 0), None).cast(pl.UInt32)
-        return frame.drop(on).select(pl.all().gather(idx))
+        return frame.drop(on).select(pl.all().gather(gather_index(take)))
+
+
+def _ids(nid: pl.Series) -> np.ndarray:
+    """``nid`` as an int64 array (-1 for a missing id: never found)."""
+    if nid.null_count():
+        nid = nid.fill_null(-1)
+    return nid.cast(pl.Int64).to_numpy()
 
 
 def in_keys(frame: pl.DataFrame, keys: pl.DataFrame, on: list[str]) -> pl.Series:

@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from edxlab.interpret.config import InterpretConfig
-from edxlab.interpret.ncs_frames import aligned
+from edxlab.interpret.ncs_frames import aligned, gather_index
 from edxlab.reference.ncs_criteria import ncs_criteria
 from edxlab.reference.profiles import default_profile_name, profiles_frame
 
@@ -50,9 +50,18 @@ def _nid(sidx, codes: dict[str, int]) -> pl.Expr:
     return (
         sidx * 4096
         + _nerve_code(codes) * 8
-        + _code("modality", MODALITY_CODES).fill_null(MODALITY_CODES["reflex"]) * 2
+        + _modality_code() * 2
         + (pl.col("side") == "R").cast(pl.Int64)
     )
+
+
+def _modality_code() -> pl.Expr:
+    """``MODALITY_CODES`` of the modality column (other values: reflex). Four equality tests:
+    on the long response frames cheaper than a hash lookup."""
+    expr = pl.lit(MODALITY_CODES["reflex"], pl.Int64)
+    for value, code in MODALITY_CODES.items():
+        expr = pl.when(pl.col("modality") == value).then(pl.lit(code, pl.Int64)).otherwise(expr)
+    return expr
 
 
 def _nerve_code(codes: dict[str, int]) -> pl.Expr:
@@ -247,9 +256,7 @@ def _segment_attributes(df: pl.DataFrame, codes: dict[str, int],
                    zip(known["nerve"], known["stim_site"])], np.int64)] = np.arange(known.height)
     at = df.select(((pl.col("nid") // 8) % 512 * width + pl.col("_site")).fill_null(none)
                    ).to_series().to_numpy()
-    row = pl.Series(slot[at])
-    row = row.set(row < 0, None).cast(pl.UInt32)
-    return known.select(pl.exclude("nerve", "stim_site").gather(row))
+    return known.select(pl.exclude("nerve", "stim_site").gather(gather_index(slot[at])))
 
 
 def _nerve_measures(rows: pl.DataFrame) -> list[pl.LazyFrame]:
@@ -338,10 +345,7 @@ def _side_ratios(amp: pl.LazyFrame) -> pl.LazyFrame:
 
 def _code(column: str, codes: dict[str, int]) -> pl.Expr:
     """Small integer code of a string column (null for values not in ``codes``)."""
-    expr = pl.lit(None, pl.Int64)
-    for value, code in codes.items():
-        expr = pl.when(pl.col(column) == value).then(pl.lit(code, pl.Int64)).otherwise(expr)
-    return expr
+    return pl.col(column).replace_strict(codes, default=None, return_dtype=pl.Int64)
 
 
 def _is_measure(*names: str) -> pl.Expr:
@@ -460,8 +464,7 @@ def _attach_limits(m: pl.DataFrame, limits: pl.DataFrame) -> pl.DataFrame:
     row = np.where(keys >= 0, simple_row[keys], -1)
     row[rid] = -1
     row[rid[got]] = simple.height + np.arange(best.height)
-    row = pl.Series(row).set(pl.Series(row < 0), None).cast(pl.UInt32)
-    return m.hstack(table.select(pl.all().gather(row)).get_columns())
+    return m.hstack(table.select(pl.all().gather(gather_index(row))).get_columns())
 
 
 def _temperature_minima(limits: pl.DataFrame) -> pl.DataFrame:
