@@ -140,10 +140,12 @@ def prepared_lesions(lesions: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFram
     )
 
 
-def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
+def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any],
+            prepared: pl.DataFrame | None = None) -> pl.DataFrame:
     """Add ``explained_by_ncs`` (bool, null when not denervated), ``explained_by`` (sorted
     ``;`` list of lesion codes: ``median:R:wrist``, ``facial:L``, ``polyneuropathy``) and
-    ``explanation`` (evidence text) to muscle rows with chart lists (needs ``row_id``)."""
+    ``explanation`` (evidence text) to muscle rows with chart lists (needs ``row_id``).
+    ``prepared``: :func:`prepared_lesions` of ``lesions`` when the caller already has it."""
     ex = crit["explanation"]
     den = muscles.filter(pl.col("denervation")).select(
         "row_id", "study_id", "side", "nerve", "nerve_path", "branch_position", "distal", "region",
@@ -151,7 +153,7 @@ def explain(muscles: pl.DataFrame, lesions: pl.DataFrame, crit: dict[str, Any]) 
         pl.col("plexus") if "plexus" in muscles.columns
         else pl.lit([], dtype=pl.List(pl.String)).alias("plexus"),
     )
-    les = prepared_lesions(lesions, crit)
+    les = prepared if prepared is not None else prepared_lesions(lesions, crit)
     pairs = den.join(les, on="study_id", how="inner")
     side_ok = (
         (pl.col("lesion_side") == pl.col("side")) | (pl.col("side") == "midline")

@@ -141,8 +141,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     # lesion and no per-study row below, so the study frame gives them the normal summary
     comp = median_comparisons(w)
     busy = studies_with_findings(w, segs_w, comp)["study_id"].implode()
-    w = w.filter(pl.col("study_id").is_in(busy))
-    segs_w = segs_w.filter(pl.col("study_id").is_in(busy))
+    w = w.filter(pl.col("study_id").is_in(busy))  # (the segment rules below pick their own)
 
     # focal lesions localized by the data
     segmono = segment_mononeuropathies(w, segs_w)

@@ -146,12 +146,15 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
 def summaries(studies: pl.DataFrame, lesions: pl.DataFrame, extras: pl.DataFrame) -> pl.DataFrame:
     """study_id -> ncs_summary. ``extras``: study_id, ncs_abnormal, has_ncs, motor_only_text,
     isolated_text, cold_text, blink_text (null when not applicable), has_pg."""
+    # the lesion sentence is built on the studies with a lesion only (a when/then computes its
+    # branches on every row)
     ph = lesion_phrases(lesions).sort("study_id", "order", "phrase").group_by("study_id").agg(
-        pl.col("phrase"))
+        pl.col("phrase")).with_columns(lesion_txt=pl.concat_str([
+            pl.lit("There is electrodiagnostic evidence of "), _phrase_join(pl.col("phrase")),
+            pl.lit(".")]))
     d = studies.select("study_id").join(ph, on="study_id", how="left").join(
         extras, on="study_id", how="left")
-    lesion_txt = pl.concat_str([pl.lit("There is electrodiagnostic evidence of "),
-                                _phrase_join(pl.col("phrase")), pl.lit(".")])
+    lesion_txt = pl.col("lesion_txt")
     first = (
         pl.when(~pl.col("has_ncs").fill_null(False))
         .then(pl.lit("No nerve conduction studies were recorded."))
