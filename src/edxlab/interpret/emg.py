@@ -110,10 +110,12 @@ def _study_positions(studies: pl.DataFrame, frame: pl.DataFrame) -> pl.Series:
                                          maintain_order="left")["_sidx"]
 
 
-def _placed(frame: pl.DataFrame, studies: pl.DataFrame) -> pl.DataFrame:
+def _placed(frame: pl.DataFrame, studies: pl.DataFrame, sidx: pl.Series | None = None
+            ) -> pl.DataFrame:
     """``frame`` (one row per study_id, a subset of the studies) as one row per study in the
-    order of ``studies``: null rows for the studies ``frame`` lacks (one gather, no join)."""
-    sidx = _study_positions(studies, frame)
+    order of ``studies``: null rows for the studies ``frame`` lacks (one gather, no join).
+    ``sidx``: the row of each study in ``studies`` when known (else looked up)."""
+    sidx = sidx if sidx is not None else _study_positions(studies, frame)
     known = sidx.is_not_null()
     row = pl.int_range(0, frame.height, dtype=pl.UInt32, eager=True).filter(known)
     at = _scatter(row, sidx.filter(known), studies.height)
@@ -132,13 +134,14 @@ denervation, empty lists (the other columns are null)."""
 def _aligned_study_emg(studies: pl.DataFrame, listed: pl.DataFrame, timing: pl.DataFrame,
                        w_sidx: pl.Series) -> pl.DataFrame:
     """study_emg in the order of ``studies``: the rows of ``listed`` (studies with denervated or
-    notable muscles), the quiet values for the other studies with EMG rows (``_QUIET_STUDY`` and
-    the no-denervation sentence), and the timing columns alone for the studies without EMG."""
+    notable muscles; ``sidx`` their row in ``studies``, ``w_sidx`` that of each muscle's study),
+    the quiet values for the other studies with EMG rows (``_QUIET_STUDY`` and the
+    no-denervation sentence), and the timing columns alone for the studies without EMG."""
     columns = [*STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
                "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label"]
     has_emg = _scatter(pl.repeat(True, w_sidx.len() - w_sidx.null_count(), eager=True),
                        w_sidx.drop_nulls(), studies.height).fill_null(False)
-    placed = _placed(listed.select("study_id", *columns), studies)
+    placed = _placed(listed.select("study_id", *columns), studies, listed["sidx"])
     placed_timing = _placed(timing.select("study_id", "days_since_attack", "timing_warning"), studies)
     quiet = has_emg & placed["study_id"].is_null()
     warning = placed_timing["timing_warning"]
@@ -196,14 +199,14 @@ def interpret_emg(
     kinds = kinds.with_columns(_muscle_evidence(pl.col("emg_evidence"), pl.lit(None, pl.String)))
     w = rows.drop("kind_id").with_row_index("row_id").hstack(
         kinds.drop(unused).select(pl.all().gather(rows["kind_id"])))
-    w_sidx = _study_positions(studies, w)
+    w = w.with_columns(_study_positions(studies, w).alias("sidx"))
     # d: the denervated muscles, with chart lists; everything about localization works on d
     d = localize.explain(
         localize.with_segments(w.select(
-            "row_id", "study_id", "muscle", "side", "level", "active_denervation",
+            "row_id", "study_id", "sidx", "muscle", "side", "level", "active_denervation",
             "chronic_denervation", "denervation", *localize.SCALAR_CHART).filter(
                 pl.col("denervation"))),
-        lesions, crit,
+        lesions, crit, prepared,
     )
     d = d.with_columns((~pl.col("explained_by_ncs")).alias("lmn"))
     den = pl.col("denervation")
@@ -241,11 +244,11 @@ def interpret_emg(
     )
     # the study columns are computed for the studies with denervated or notable muscles only
     # (listed); the other studies with EMG get the values of a study without such muscles
-    extras = w.select("study_id", "side", "level", "display", "chart_order", "nucleus", "finding",
-                      "active_denervation", "chronic_denervation", "denervation", "myopathic",
+    extras = w.select("study_id", "sidx", "side", "level", "display", "chart_order", "nucleus",
+                      "finding", "active_denervation", "chronic_denervation", "denervation", "myopathic",
                       "poor_activation", "equivocal").filter(
         pl.col("myopathic") | pl.col("poor_activation") | pl.col("equivocal"))
-    listed = pl.concat([d.select("study_id"), extras.select("study_id")]).unique()
+    listed = pl.concat([d.select("study_id", "sidx"), extras.select("study_id", "sidx")]).unique()
     per = listed.join(per_den, on="study_id", how="left").with_columns(
         pl.col("active_denervation", "chronic_denervation", "denervation", "lmn_involvement")
         .fill_null(False),
@@ -308,7 +311,7 @@ def interpret_emg(
     )
     summary = emg_sentences(d, extras, study, prepared)
     study = study.join(summary, on="study_id", how="left")
-    study_emg = _aligned_study_emg(studies, study, timing, w_sidx)
+    study_emg = _aligned_study_emg(studies, study, timing, w["sidx"])
 
     # d's columns are scattered into place by row_id; patient_id is gathered by study position
     explained = [_scatter(d[c], d["row_id"], w.height)
@@ -317,7 +320,7 @@ def interpret_emg(
         _muscle_evidence(pl.col("evidence"), pl.col("explanation")))["evidence"]
     muscle_findings = w.with_columns(
         *explained,
-        studies["patient_id"].gather(w_sidx),
+        studies["patient_id"].gather(w["sidx"]),
         w["evidence"].scatter(d["row_id"], d_evidence) if d.height else w["evidence"],
     ).select(MUSCLE_COLUMNS)
 
