@@ -143,3 +143,23 @@ def test_every_response_carries_the_security_headers(client):
         assert headers["x-frame-options"] == "SAMEORIGIN"
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["cache-control"] == "no-store"
+
+
+def test_upload_and_report_folders_do_not_outlive_the_app(tmp_path):
+    """Uploads and reports are patient data: their temporary folders go when the server stops
+    (lifespan) and, for an app that never started, when it is garbage collected."""
+    import gc
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with make_client(tmp_path / "a") as c:
+        folders = [c.app.state.staging.root, c.app.state.project.reports_root]
+        assert all(f.is_dir() for f in folders)
+    assert not any(f.exists() for f in folders)
+
+    c = make_client(tmp_path / "b")  # never started: no lifespan
+    folders = [c.app.state.staging.root, c.app.state.project.reports_root]
+    assert all(f.is_dir() for f in folders)
+    del c
+    gc.collect()
+    assert not any(f.exists() for f in folders)

@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from edxlab.errors import ConfigError
+from edxlab.frames import join_aligned
 from edxlab.model.dataset import Dataset
 
 #: Vertebral levels of the spinal cord MRI vocabulary, top to bottom.
@@ -159,12 +160,10 @@ def _patient_base(ds: Dataset, columns: list[str], groups: dict[str, list[str]],
     """Patients (in order) with the attack flags of ``groups`` (false without attacks) and the
     lesion features."""
     feats = features if features is not None else lesion_features(ds)
-    return (
-        ds.patients.select("patient_id", *columns)
-        .join(_attack_flags(ds, groups), on="patient_id", how="left", maintain_order="left")
-        .join(feats, on="patient_id", how="left", maintain_order="left")
-        .with_columns([pl.col(name).fill_null(False) for name in groups])
-    )
+    base = ds.patients.select("patient_id", *columns).join(
+        _attack_flags(ds, groups), on="patient_id", how="left", maintain_order="left")
+    return join_aligned(base, feats, "patient_id", maintain_order="left").with_columns(
+        [pl.col(name).fill_null(False) for name in groups])
 
 
 def classify_nmosd(ds: Dataset, features: pl.DataFrame | None = None) -> pl.DataFrame:

@@ -21,6 +21,7 @@ import polars as pl
 
 from edxlab.cohort.criteria import classify_mogad, classify_nmosd, lesion_features, red_flags
 from edxlab.errors import ConfigError
+from edxlab.frames import join_aligned
 from edxlab.model.dataset import Dataset
 
 #: --require codes -> dataset table whose rows show the test was done in a study.
@@ -121,11 +122,12 @@ def index_studies(ds: Dataset, settings: CohortSettings) -> pl.DataFrame:
     st = st.filter(in_window)
     has_all = pl.all_horizontal([pl.col(f"has_{t}") for t in settings.require]) if settings.require else pl.lit(True)
     any_study = st.group_by("patient_id").agg(pl.len().alias("n_studies_in_window"))
+    # the first study of each patient by date, then study_id (sorted within patients only)
+    first = pl.col("study_id", "study_date").sort_by("study_date", "study_id").first()
     idx = (
         st.filter(has_all)
-        .sort("patient_id", "study_date", "study_id")
-        .group_by("patient_id", maintain_order=True)
-        .first()
+        .group_by("patient_id")
+        .agg(first)
         .select("patient_id", pl.col("study_id").alias("index_study_id"), pl.col("study_date").alias("index_study_date"))
     )
     return any_study.join(idx, on="patient_id", how="left")
@@ -182,12 +184,12 @@ def select_cohort(ds: Dataset, study_findings: pl.DataFrame | None, settings: Co
     flags = red_flags(ds, features)
     idx = index_studies(ds, settings)
     lmn = clinical_lmn_signs(ds)
+    # nmosd, mogad and lmn have one row per patient in order: placed side by side
+    base = join_aligned(ds.patients.select("patient_id"), nmosd, "patient_id")
+    base = join_aligned(base, mogad, "patient_id")
     base = (
-        ds.patients.select("patient_id")
-        .join(nmosd, on="patient_id", how="left")
-        .join(mogad, on="patient_id", how="left")
-        .join(idx, on="patient_id", how="left")
-        .join(lmn, on="patient_id", how="left")
+        base.join(idx, on="patient_id", how="left")
+        .pipe(join_aligned, lmn, "patient_id")
         .join(
             flags.group_by("patient_id").agg(pl.col("flag").sort().alias("red_flags")),
             on="patient_id",

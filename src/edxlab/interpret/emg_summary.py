@@ -128,12 +128,15 @@ def emg_sentences(
         (extras, pl.col("equivocal") & ~pl.col("active_denervation"), "eq", True),
     ])
     unexpl, expl, myo, poor, equiv = (lists[n] for n in ("u", "e", "myo", "poor", "eq"))
-    phrases = lesion_phrases(lesions)
-    expl_by = (
+    codes = (
         muscles.filter(den & pl.col("explained_by_ncs").fill_null(False))
         .select("study_id", pl.col("explained_by").str.split(";").alias("lesion_code"))
         .explode("lesion_code").unique()
-        .join(phrases, on=["study_id", "lesion_code"], how="left")
+    )
+    # phrases of the lesions that explain a muscle only
+    phrases = lesion_phrases(lesions.join(codes, on=["study_id", "lesion_code"], how="semi"))
+    expl_by = (
+        codes.join(phrases, on=["study_id", "lesion_code"], how="left")
         .sort("study_id", "lesion_code")
         .drop_nulls("phrase").unique(["study_id", "phrase"], keep="first", maintain_order=True)
         .group_by("study_id", maintain_order=True)
@@ -145,9 +148,11 @@ def emg_sentences(
         .join(myo, on="study_id", how="left").join(poor, on="study_id", how="left")
         .join(equiv, on="study_id", how="left").join(expl_by, on="study_id", how="left")
     )
-    nuclei = pl.col("u_nuclei").list.eval(
+    # the nucleus names are used twice below: computed once
+    s = s.with_columns(pl.col("u_nuclei").list.eval(
         pl.element().replace_strict(_NUCLEUS_NAMES, default=pl.element())
-    ).list.join(" and ")
+    ).list.join(" and ").alias("_nuclei_text"))
+    nuclei = pl.col("_nuclei_text")
     nseg = pl.col("lmn_myotomes_n").fill_null(0)
     where = (
         pl.when(nseg > 1).then(pl.concat_str(pl.lit("in "), pl.col("lmn_myotomes_label"),

@@ -259,13 +259,14 @@ def supported_segments(muscles: pl.DataFrame, crit: dict[str, Any], mask: pl.Exp
 
 def segment_lists(seg: pl.DataFrame, name: str) -> pl.DataFrame:
     """Per study: sorted list (``name``) and its contiguous-range label (``name``_label: C5-C8)."""
+    ordered = seg.sort("study_id", "seg_idx")
+    # a run starts with each study and wherever the next segment is not adjacent
+    sid = pl.col("study_id")
+    starts = sid.ne_missing(sid.shift(1)) | (pl.col("seg_idx").diff().fill_null(1) != 1)
     runs = (
-        seg.sort("study_id", "seg_idx")
-        .with_columns(
-            (pl.col("seg_idx").diff().over("study_id").fill_null(1) != 1)
-            .cum_sum().over("study_id").alias("_run"))
-        .group_by("study_id", "_run", maintain_order=True)
-        .agg(pl.col("seg").first().alias("a"), pl.col("seg").last().alias("b"),
+        ordered.with_columns(starts.cum_sum().alias("_run"))
+        .group_by("_run", maintain_order=True)
+        .agg(sid.first(), pl.col("seg").first().alias("a"), pl.col("seg").last().alias("b"),
              pl.len().alias("_n"))
         .with_columns(
             pl.when(pl.col("_n") == 1).then(pl.col("a"))
@@ -275,8 +276,7 @@ def segment_lists(seg: pl.DataFrame, name: str) -> pl.DataFrame:
         pl.col("_label").str.join(", ").alias(f"{name}_label"),
         pl.col("_n").sum().alias(f"{name}_n"),
     )
-    lists = seg.sort("study_id", "seg_idx").group_by("study_id", maintain_order=True).agg(
-        pl.col("seg").alias(name))
+    lists = ordered.group_by("study_id", maintain_order=True).agg(pl.col("seg").alias(name))
     return lists.join(labels, on="study_id", how="left")
 
 

@@ -165,7 +165,9 @@ def ncs_segments(ncs: pl.DataFrame, cov: pl.DataFrame, codes: dict[str, int]) ->
     # the study index is looked up on the key column only, the site order and the segment
     # table by integer codes; the responses are gathered once, in (nid, order) order
     sidx = aligned(ncs, cov.select("study_id", "sidx"), on="study_id").to_series()
-    site = pl.col("stim_site").replace_strict(sites, default=len(sites), return_dtype=pl.Int64)
+    # a cast to an enum of the known sites (unknown sites: null, then the last code)
+    site = (pl.col("stim_site").cast(pl.Enum(list(sites)), strict=False).to_physical()
+            .cast(pl.Int64).fill_null(len(sites)))
     df = ncs.with_columns(
         sidx=sidx,
         nid=_nid(sidx, codes),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from edxlab.frames import join_aligned
 from edxlab.interpret.config import InterpretConfig
 from edxlab.interpret.emg import EXTRA_STUDY_COLUMNS, STUDY_COLUMNS, EmgFindings, interpret_emg
 from edxlab.interpret.ncs import NcsFindings, interpret_ncs
@@ -93,23 +94,6 @@ def _overall_opening(ncs_summary: pl.Expr) -> pl.Expr:
     return (pl.when(abnormal & ~ncs_summary.str.starts_with(_ABNORMAL_OPENING))
             .then(pl.concat_str([pl.lit(_ABNORMAL_OPENING), stripped]))
             .otherwise(ncs_summary))
-
-
-def join_aligned(left: pl.DataFrame, right: pl.DataFrame, on: str) -> pl.DataFrame:
-    """``left.join(right, on=on, how="left")``. The stage frames have one row per study in the
-    order of ``ds.studies``: when ``right``'s keys are ``left``'s row for row (unique, non-null,
-    no other shared column), its columns are placed beside ``left``'s without hashing keys."""
-    keys = left[on]
-    aligned = (
-        right.height == left.height
-        and not (set(left.columns) & set(right.columns)) - {on}
-        and right[on].equals(keys)
-        and keys.null_count() == 0
-        and keys.n_unique() == left.height
-    )
-    if aligned:
-        return left.hstack(right.drop(on).get_columns())
-    return left.join(right, on=on, how="left")
 
 
 def study_findings_frame(ds, ncs: NcsFindings, emg: EmgFindings | None = None) -> pl.DataFrame:

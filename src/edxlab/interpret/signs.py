@@ -21,10 +21,19 @@ def _side_word() -> pl.Expr:
         {"L": "left", "R": "right", "bilateral": "bilateral"}, default="", return_dtype=pl.String)
 
 
+_PATIENT_SIGNS: dict[str, pl.DataType] = {
+    "lmn_suspected": pl.Boolean, "lmn_signs": pl.String, "umn_signs": pl.String,
+    "umn_pattern": pl.Boolean, "edx_recommended": pl.Boolean,
+}
+"""Columns of :func:`patient_signs` after patient_id."""
+
+
 def patient_signs(signs: pl.DataFrame, studies: pl.DataFrame, crit: dict[str, Any]) -> pl.DataFrame:
     """One row per patient with a signs row: ``lmn_suspected`` (bool), ``lmn_signs`` (evidence),
     ``umn_signs`` (evidence), ``edx_recommended`` (LMN suspected and no EDX study on or after the
     first LMN sign; any study counts when the sign has no date)."""
+    if signs.is_empty():  # no clinical signs recorded (EDX-only data): no patient row
+        return pl.DataFrame(schema={"patient_id": signs.schema["patient_id"], **_PATIENT_SIGNS})
     cfg = crit["signs"]
     refl = innervation.reflexes().select(
         pl.col("reflex").alias("site"), pl.col("roots").list.join(";").alias("_roots"))

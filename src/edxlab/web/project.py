@@ -21,7 +21,6 @@ data (no restart).
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import threading
 from collections import OrderedDict
@@ -34,6 +33,7 @@ import polars as pl
 from edxlab.log import logger
 from edxlab.model.dataset import Dataset
 from edxlab.web.database import Database
+from edxlab.web.tempdirs import private_folder
 
 FINDINGS = ("study_findings", "nerve_findings", "muscle_findings")
 #: what the import job stores (as ``edxlab interpret --db`` does)
@@ -80,7 +80,9 @@ class Project:
         self.database = database
         self.generation = 0
         self.profile: str | None = None     # the reference profile imposed on every study
-        self.reports_root = Path(tempfile.mkdtemp(prefix="edxlab-reports-"))
+        # reports hold patient data: the folder goes when the project is cleaned up, garbage
+        # collected or the interpreter exits
+        self.reports_root, self._remove_reports = private_folder(self, "edxlab-reports-")
         self.index = PatientIndex()
         self._index_key: tuple | None = None
         self._profile_findings: pl.DataFrame | None = None
@@ -421,7 +423,7 @@ class Project:
 
     def cleanup(self) -> None:
         self.index.close()
-        shutil.rmtree(self.reports_root, ignore_errors=True)
+        self._remove_reports()
 
 
 def cord_lesions(mri: pl.DataFrame) -> pl.DataFrame:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
 
 from edxlab.errors import InputError, NotFoundError
+from edxlab.web.tempdirs import private_folder
 
 SINGLE_FILE = {".xlsx", ".json"}
 ACCEPTED = "CSV files (patients.csv, studies.csv, ncs.csv, ...), one .xlsx workbook or one .json document"
@@ -36,7 +36,9 @@ class Staging:
     """A private temporary folder holding one subfolder per upload."""
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="edxlab-uploads-"))
+        # uploads are patient data: the folder goes on cleanup(), when the staging is garbage
+        # collected, or when the interpreter exits
+        self.root, self._remove = private_folder(self, "edxlab-uploads-")
 
     def stage(self, files: list[UploadFile]) -> Staged:
         """Save an upload: chosen files, or a chosen folder (relative paths kept, so that the
@@ -73,7 +75,7 @@ class Staging:
             shutil.rmtree(self.root / upload_id, ignore_errors=True)
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        self._remove()
 
 
 def relative_path(filename: str) -> tuple[str, ...]:
