@@ -215,11 +215,18 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
         nerve=pl.lit("median"), site=pl.lit("wrist"), length_dependent=pl.lit(None, pl.Boolean),
         severity=pl.when(f("sens_absent") | f("cmap_low")).then(pl.lit("severe"))
         .when(f("dl_abn")).then(pl.lit("moderate")).otherwise(pl.lit("mild")),
-        rule_ids=pl.concat_str([pl.lit("AAEM2002.cts"), pl.col("sens_rules"), pl.col("mot_rules")],
+        # a part with no text (e.g. no abnormal sensory response when the comparison alone
+        # localizes) is left out, not joined as an empty string
+        rule_ids=pl.concat_str([pl.lit("AAEM2002.cts"), *_texts("sens_rules", "mot_rules")],
                                separator=";", ignore_nulls=True),
-        evidence=pl.concat_str([pl.col("sens_ev"), pl.col("mot_ev"), pl.col("comp_ev")],
+        evidence=pl.concat_str(_texts("sens_ev", "mot_ev", "comp_ev"),
                                separator="; ", ignore_nulls=True),
     ), "mononeuropathy")
+
+
+def _texts(*names: str) -> list[pl.Expr]:
+    """The named text columns with empty strings as null (left out of a concat_str)."""
+    return [pl.when(pl.col(n) != "").then(pl.col(n)) for n in names]
 
 
 def ulnar_at_wrist(w: pl.DataFrame, segs: pl.DataFrame | None = None) -> pl.DataFrame:
