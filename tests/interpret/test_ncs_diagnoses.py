@@ -77,3 +77,15 @@ def test_normal_studies_beside_abnormal_ones_read_as_they_do_alone():
     assert summaries["b"].startswith("Abnormal study. There is electrodiagnostic evidence of a "
                                      "right median neuropathy at the wrist")
     assert summaries["d"] != NORMAL_SUMMARY
+
+
+def test_lesions_come_in_one_order_with_two_lesions_of_one_nerve_and_side():
+    from ncs_random import random_dataset
+
+    les = interpret_ncs(random_dataset(600, 2), InterpretConfig()).lesions
+    keys = ["study_id", "kind", "nerve", "side", "site"]
+    # the random studies hold nerves with two lesions (e.g. peroneal at the fibular head and not
+    # localized): the site orders them
+    assert les.select(pl.struct(keys[:4]).is_duplicated().any()).item()
+    same = pl.all_horizontal(pl.col(c) == pl.col(c).shift(1) for c in keys[:4])
+    assert les.filter(same & (pl.col("site") < pl.col("site").shift(1))).height == 0

@@ -711,3 +711,14 @@ def test_conduction_blocks_with_an_abnormal_snap_are_not_the_mmn_pattern():
     f, s, n = run(rows, NORMAL_F)
     assert s["polyneuropathy"] in ("demyelinating", "mixed")
     assert "multifocal motor neuropathy" not in s["ncs_summary"]
+
+
+def test_sensory_nerve_stimulated_at_two_sites_without_a_motor_nerve():
+    """A median SNAP (digit 2) stimulated at the wrist and the elbow, no motor nerve tested:
+    the forearm sensory velocity is 230 mm / (7.0 - 3.1) ms = 59 m/s, and there is no motor
+    segment to judge for block or focal slowing."""
+    f, s, n = run([sen("median", "R", 3.1, 35.0, 130.0),
+                   sen("median", "R", 7.0, 20.0, 230.0, stim="elbow")])
+    assert f.segments.height == 0
+    median = n[("median", "sensory", "R")]
+    assert median["cv_ms"] == 59.0 and median["cv_segment"] == "wrist-elbow"

@@ -257,8 +257,9 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     cranial, blink = cranial_neuropathies(cranial_in)
     plexus = _lesion(plexus_lesions.with_columns(length_dependent=pl.lit(None, pl.Boolean)),
                      "plexopathy")
+    # (the site orders two lesions of one nerve and side, so the order is the same on every run)
     lesions = pl.concat([pn_lesions, monos, plexus, cranial]).cast(WORK_LESION_SCHEMA).sort(
-        "study_id", "kind", "nerve", "side")
+        "study_id", "kind", "nerve", "side", "site", maintain_order=True)
 
     # study-level frame
     studies = cov.select(study_id=pl.col("sidx"))

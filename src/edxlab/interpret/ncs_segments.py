@@ -26,18 +26,18 @@ def _segment_aligned(segs: pl.DataFrame, per_segment: pl.DataFrame) -> pl.DataFr
     """``per_segment``'s columns (unique ``nid``, ``seg``) row-aligned to ``segs`` (null where
     absent). A nerve study's segments are consecutive rows of ``segs`` numbered 1..k, so the
     row of (nid, seg) is its first segment's row + seg - 1: found without a join."""
+    values = per_segment.drop(SEGMENT_KEY)
+    if segs.height == 0 or per_segment.height == 0:
+        return values.clear(segs.height)  # all null
     nid, seg = segs["nid"].to_numpy(), segs["seg"].to_numpy()
+    want_nid, want_seg = per_segment["nid"].to_numpy(), per_segment["seg"].to_numpy()
     first = np.flatnonzero(seg == 1)
     j = NidIndex(segs["nid"].gather(first)).rows(per_segment["nid"])
-    want = per_segment["seg"].to_numpy()
-    row = np.where(j >= 0, first[np.maximum(j, 0)] + want - 1, -1)
-    inside = (row >= 0) & (row < len(seg))
-    row[inside & ((nid[np.where(inside, row, 0)] != per_segment["nid"].to_numpy())
-                  | (seg[np.where(inside, row, 0)] != want))] = -1  # not one of segs' rows
-    row[~inside] = -1
-    found = row >= 0
-    return scattered_frame(segs.height, pl.Series(row[found]),
-                           per_segment.drop(SEGMENT_KEY).filter(pl.Series(found)))
+    row = np.where(j >= 0, first[np.maximum(j, 0)] if len(first) else -1, -1) + want_seg - 1
+    # a (nid, seg) beyond its nerve study's segments is not one of segs' rows
+    at = np.clip(row, 0, len(seg) - 1)
+    found = (j >= 0) & (row < len(seg)) & (nid[at] == want_nid) & (seg[at] == want_seg)
+    return scattered_frame(segs.height, pl.Series(row[found]), values.filter(pl.Series(found)))
 
 
 def segment_findings(rows: pl.DataFrame, measures: pl.DataFrame, cset: dict,
