@@ -128,13 +128,20 @@ def _placed(frame: pl.DataFrame, studies: pl.DataFrame, sidx: pl.Series | None =
     return _rows_at(frame, at)
 
 
-_QUIET_STUDY: dict[str, Any] = {
-    "active_denervation": False, "chronic_denervation": False, "denervation": False,
-    "lmn_involvement": False, "denervation_regions": [], "denervation_segments": [],
-    "lmn_segments": [],
+_QUIET_STUDY: dict[str, pl.Expr] = {
+    "active_denervation": pl.lit(False), "chronic_denervation": pl.lit(False),
+    "denervation": pl.lit(False), "lmn_involvement": pl.lit(False),
+    "denervation_regions": pl.lit([], dtype=_LIST), "denervation_segments": pl.lit([], dtype=_LIST),
+    "lmn_segments": pl.lit([], dtype=_LIST),
 }
-"""The study columns of a study with EMG rows but no denervated or notable muscle: no
-denervation, empty lists (the other columns are null)."""
+"""The study columns of a study with EMG rows but no denervated muscle: no denervation, empty
+lists (the other study columns are null). They fill the listed studies without denervation and
+every quiet study (:func:`_aligned_study_emg`) alike."""
+
+
+def _without_denervation(*names: str) -> list[pl.Expr]:
+    """The columns ``names`` with a study without denervated muscles given ``_QUIET_STUDY``."""
+    return [pl.col(c).fill_null(_QUIET_STUDY[c]) for c in names]
 
 
 def _aligned_study_emg(studies: pl.DataFrame, listed: pl.DataFrame, timing: pl.DataFrame,
@@ -153,8 +160,7 @@ def _aligned_study_emg(studies: pl.DataFrame, listed: pl.DataFrame, timing: pl.D
     warning = placed_timing["timing_warning"]
     return placed.with_columns(
         studies["study_id"],
-        *[pl.when(quiet).then(pl.lit(v, dtype=placed.schema[c])).otherwise(pl.col(c)).alias(c)
-          for c, v in _QUIET_STUDY.items()],
+        *[pl.when(quiet).then(v).otherwise(pl.col(c)).alias(c) for c, v in _QUIET_STUDY.items()],
         placed_timing["days_since_attack"],
         warning,
     ).with_columns(
@@ -255,11 +261,9 @@ def interpret_emg(
                       "poor_activation", "equivocal").filter(
         pl.col("myopathic") | pl.col("poor_activation") | pl.col("equivocal"))
     listed = pl.concat([d.select("study_id", "sidx"), extras.select("study_id", "sidx")]).unique()
-    per = listed.join(per_den, on="study_id", how="left").with_columns(
-        pl.col("active_denervation", "chronic_denervation", "denervation", "lmn_involvement")
-        .fill_null(False),
-        pl.col("denervation_regions").fill_null(pl.lit([], dtype=_LIST)),
-    )
+    per = listed.join(per_den, on="study_id", how="left").with_columns(_without_denervation(
+        "active_denervation", "chronic_denervation", "denervation", "lmn_involvement",
+        "denervation_regions"))
 
     all_lists = localize.segment_lists(seg_lmn, "denervation_segments")
     lmn_lists = localize.segment_lists(seg_lmn, "lmn_segments").with_columns(
@@ -310,10 +314,7 @@ def interpret_emg(
         .join(sensory, on="study_id", how="left")
         .join(ncs_cols, on="study_id", how="left")
         .join(has_lesions, on="study_id", how="left")
-        .with_columns(
-            pl.col("denervation_segments").fill_null(pl.lit([], dtype=_LIST)),
-            pl.col("lmn_segments").fill_null(pl.lit([], dtype=_LIST)),
-        )
+        .with_columns(_without_denervation("denervation_segments", "lmn_segments"))
     )
     summary = emg_sentences(d, extras, study, prepared)
     study = study.join(summary, on="study_id", how="left")
