@@ -26,7 +26,7 @@ from edxlab.interpret.ncs_diagnoses import (
     severity_of,
     studies_with_findings,
 )
-from edxlab.interpret.ncs_frames import aligned, in_keys
+from edxlab.interpret.ncs_frames import aligned, by_study, in_keys
 from edxlab.interpret.ncs_limits import (
     measure_limits,
     ncs_segments,
@@ -123,7 +123,6 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     segs = segment_findings(rows, m, cset, set_name)
     w = nerve_patterns(m, segs, rows, cset, set_name)
     # study keys as integers from here on (``sidx`` in the study_id column); mapped back below
-    ids = cov.select("sidx", "study_id")
     nerve_out = w  # the full per-nerve frame, for the output
     w = w.with_columns(study_id=pl.col("sidx"))
     cranial_in = w.filter(pl.col("nerve").is_in(["facial", "blink"]))
@@ -135,7 +134,8 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     # so texts are deterministic
     w = w.with_columns(parent=nerve_attr("parent").fill_null(pl.col("nerve")),
                        nid=pl.col("nid").set_sorted(), study_id=pl.col("study_id").set_sorted())
-    has_ncs = w.select(pl.col("study_id").unique(maintain_order=True), has_ncs=pl.lit(True))
+    n_studies = cov.height  # (the study index runs 0..n_studies-1)
+    has_ncs = pl.repeat(False, n_studies, eager=True).alias("has_ncs").scatter(w["study_id"], True)
 
     # only the studies with something to find go through the diagnoses: the others have no
     # lesion and no per-study row below, so the study frame gives them the normal summary
@@ -262,7 +262,6 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         "study_id", "kind", "nerve", "side", "site", maintain_order=True)
 
     # study-level frame
-    studies = cov.select(study_id=pl.col("sidx"))
     counted = w.filter(pl.col("abnormal") & ~pl.col("preganglionic"))
     abn = counted.group_by("study_id").agg(
         pl.lit(True).alias("abn_measure"),
@@ -294,21 +293,13 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
         pl.concat_str([pl.when(pl.col("side") == "L").then(pl.lit("left ")).otherwise(pl.lit("right ")),
                        pl.col("nerve").str.replace_all("_", " ")]).unique(maintain_order=True)
         .alias("f_absent_nerves"))
+    # one row per study, row i = study index i: the per-study aggregates placed by index
     s = (
-        studies.join(has_ncs, on="study_id", how="left")
-        .join(per.select("study_id", "polyneuropathy", "length_dependent", "motor_involved",
-                         "sensory_involved", "n_any"), on="study_id", how="left")
-        .join(mono_list, on="study_id", how="left")
-        .join(cran_list, on="study_id", how="left")
-        .join(abn, on="study_id", how="left")
-        .join(n_les, on="study_id", how="left")
-        .join(mo, on="study_id", how="left")
-        .join(cold, on="study_id", how="left")
-        .join(blink, on="study_id", how="left")
-        .join(tech, on="study_id", how="left")
-        .join(fabsent, on="study_id", how="left")
+        by_study(n_studies, per.select("study_id", "polyneuropathy", "length_dependent",
+                                       "motor_involved", "sensory_involved", "n_any"),
+                 mono_list, cran_list, abn, n_les, mo, cold, blink, tech, fabsent)
         .with_columns(
-            has_ncs=pl.col("has_ncs").fill_null(False),
+            has_ncs,
             polyneuropathy=pl.col("polyneuropathy").fill_null("none"),
             mononeuropathies=pl.col("mononeuropathies").fill_null([]),
             cranial_neuropathies=pl.col("cranial_neuropathies").fill_null([]),
@@ -325,7 +316,7 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     )
     mo_src = crit["motor_only"]
     extras = s.select(
-        "study_id", "ncs_abnormal", "has_ncs",
+        "ncs_abnormal", "has_ncs",
         motor_only_text=pl.when(pl.col("motor_only_pattern")).then(pl.concat_str([
             pl.lit("Reduced motor responses of the "), _and_join(pl.col("pg_nerves")),
             pl.lit(" nerves with normal sensory responses and no demyelinating features form a "
@@ -381,13 +372,12 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
              & (pl.col("n_sensory").fill_null(0).first() > 0)
              & ~pl.col("sensory_abnormal").fill_null(False).first()).alias("pn_mmn")).collect(),
         on="study_id", how="left")
-    text = summaries(studies, lesions.join(pn_info, on="study_id", how="left"), extras)
-    study_ncs = (s.join(text, on="study_id", how="left").rename({"study_id": "sidx"})
-                 .join(ids, on="sidx", how="left", maintain_order="left").drop("sidx")
-                 .select(list(STUDY_NCS_SCHEMA)).cast(STUDY_NCS_SCHEMA))
-    lesions = (lesions.rename({"study_id": "sidx"})
-               .join(ids, on="sidx", how="left", maintain_order="left").drop("sidx")
-               .select(list(LESION_SCHEMA)).cast(LESION_SCHEMA))
+    text = summaries(lesions.join(pn_info, on="study_id", how="left"), extras)
+    # back to the study identifiers: the study index is their row number in ``cov``
+    study_ncs = s.with_columns(cov["study_id"], text).select(list(STUDY_NCS_SCHEMA)).cast(
+        STUDY_NCS_SCHEMA)
+    lesions = lesions.with_columns(cov["study_id"].gather(lesions["study_id"])).select(
+        list(LESION_SCHEMA)).cast(LESION_SCHEMA)
 
     nf = nerve_out.select("nid", *NERVE_FINDINGS_COLUMNS).sort("nid").drop("nid")
     return NcsFindings(nerve_findings=nf, study_ncs=study_ncs, lesions=lesions, segments=segs,

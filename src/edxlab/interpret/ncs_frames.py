@@ -33,6 +33,14 @@ def scattered_frame(height: int, rows: pl.Series, frame: pl.DataFrame) -> pl.Dat
     return frame.select(pl.all().gather(index))
 
 
+def by_study(n: int, *frames: pl.DataFrame) -> pl.DataFrame:
+    """The per-study rows of ``frames`` (each keyed by ``study_id``, the dense study index
+    0..n-1, unique) placed at their index in one frame of ``n`` rows, null where a study has no
+    row: one gather per frame instead of a join."""
+    return pl.concat([scattered_frame(n, f["study_id"], f.drop("study_id")) for f in frames],
+                     how="horizontal")
+
+
 def with_texts(agg: pl.DataFrame, frame: pl.DataFrame | pl.LazyFrame, by: str | list[str],
                rows: pl.Expr, **texts: tuple[pl.Expr, str]) -> pl.DataFrame:
     """``agg`` (one row per group of ``by``) plus text columns: ``name=(expr, separator)`` joins

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from edxlab.interpret.ncs_frames import by_study
 from edxlab.interpret.ncs_limits import nerve_table
 
 SITE_TEXT = {
@@ -143,17 +144,17 @@ def lesion_phrases(lesions: pl.DataFrame) -> pl.DataFrame:
         pl.col("phrase").str.replace(r"^a ([aeiou])", "an $1"))  # "an axonal sensory ..."
 
 
-def summaries(studies: pl.DataFrame, lesions: pl.DataFrame, extras: pl.DataFrame) -> pl.DataFrame:
-    """study_id -> ncs_summary. ``extras``: study_id, ncs_abnormal, has_ncs, motor_only_text,
-    isolated_text, cold_text, blink_text (null when not applicable), has_pg."""
+def summaries(lesions: pl.DataFrame, extras: pl.DataFrame) -> pl.Series:
+    """ncs_summary of each study (row i of ``extras`` is study index i). ``extras``:
+    ncs_abnormal, has_ncs, motor_only_text, isolated_text, cold_text, blink_text (null when not
+    applicable), has_pg."""
     # the lesion sentence is built on the studies with a lesion only (a when/then computes its
     # branches on every row)
     ph = lesion_phrases(lesions).sort("study_id", "order", "phrase").group_by("study_id").agg(
         pl.col("phrase")).with_columns(lesion_txt=pl.concat_str([
             pl.lit("There is electrodiagnostic evidence of "), _phrase_join(pl.col("phrase")),
             pl.lit(".")]))
-    d = studies.select("study_id").join(ph, on="study_id", how="left").join(
-        extras, on="study_id", how="left")
+    d = extras.hstack(by_study(extras.height, ph).get_columns())
     lesion_txt = pl.col("lesion_txt")
     first = (
         pl.when(~pl.col("has_ncs").fill_null(False))
@@ -172,4 +173,4 @@ def summaries(studies: pl.DataFrame, lesions: pl.DataFrame, extras: pl.DataFrame
     text = pl.concat_str([first, pl.col("blink_text"), pl.col("motor_only_text"),
                           pl.col("isolated_text"), pl.col("cold_text"), pl.col("technique_text")],
                          separator=" ", ignore_nulls=True)
-    return d.select("study_id", ncs_summary=text)
+    return d.select(ncs_summary=text).to_series()
