@@ -104,7 +104,8 @@ class NidIndex:
         hit = r >= 0
         take = np.full(self.height, -1, np.int64)
         take[r[hit]] = np.flatnonzero(hit)
-        return frame.drop(on).select(pl.all().gather(gather_index(take)))
+        # (a gather from a frame of several chunks, as a filter leaves it, is ~2x slower)
+        return frame.drop(on).rechunk().select(pl.all().gather(gather_index(take)))
 
 
 def _ids(nid: pl.Series) -> np.ndarray:
