@@ -15,6 +15,8 @@ from importlib import resources
 
 import polars as pl
 
+from edxlab.interpret.ncs_frames import in_keys
+
 ELEMENT_ORDER: tuple[str, ...] = (
     "upper_trunk", "middle_trunk", "lower_trunk", "lateral_cord", "posterior_cord",
     "medial_cord", "lumbar_plexus", "sacral_plexus",
@@ -24,10 +26,27 @@ ELEMENT_ORDER: tuple[str, ...] = (
 
 @cache
 def plexus_table() -> pl.DataFrame:
-    """nerve, modality, record_site ("" = any), plexus, elements (list), source."""
+    """nerve, modality, record_site ("" = any), plexus, elements (list), source, spares (list:
+    the elements a normal response proves intact, see ``_spares``)."""
     text = resources.files("edxlab.reference").joinpath("ncs_plexus.csv").read_text("utf-8")
-    return pl.read_csv(io.StringIO(text), infer_schema=False).with_columns(
+    table = pl.read_csv(io.StringIO(text), infer_schema=False).with_columns(
         pl.col("record_site").fill_null(""), pl.col("elements").str.split(";"))
+    return table.with_columns(spares=_spares(table))
+
+
+def _spares(table: pl.DataFrame) -> pl.Series:
+    """Per row of ``table``, the elements a normal response spares: its fibres cannot bypass
+    them, the one trunk (or the one cord) they pass through; median digit-2 fibres run in the
+    upper or middle trunk, so a normal median SNAP spares the lateral cord but neither trunk.
+    (Worked out once per table row, not per response.)"""
+    level = pl.col("elements").str.extract(r"_(trunk|cord|plexus)$", 1)
+    sole = (table.select("elements").with_row_index("_row").explode("elements")
+            .with_columns(level.alias("_level"))
+            .filter(pl.len().over("_row", "_level") == 1)
+            .group_by("_row").agg(pl.col("elements")))
+    return (pl.DataFrame({"_row": pl.arange(0, table.height, dtype=pl.UInt32, eager=True)})
+            .join(sole, on="_row", how="left", maintain_order="left")["elements"]
+            .fill_null([]).alias("spares"))
 
 
 def _elements(w: pl.DataFrame) -> pl.DataFrame:
@@ -35,16 +54,18 @@ def _elements(w: pl.DataFrame) -> pl.DataFrame:
     table = plexus_table()
     exact = table.filter(pl.col("record_site") != "").select(
         "nerve", "modality", "record_site", pl.col("plexus").alias("_p1"),
-        pl.col("elements").alias("_e1"))
+        pl.col("elements").alias("_e1"), pl.col("spares").alias("_s1"))
     generic = table.filter(pl.col("record_site") == "").select(
-        "nerve", "modality", pl.col("plexus").alias("_p2"), pl.col("elements").alias("_e2"))
+        "nerve", "modality", pl.col("plexus").alias("_p2"), pl.col("elements").alias("_e2"),
+        pl.col("spares").alias("_s2"))
     return (
         w.with_columns(pl.col("record_site").fill_null(""))
         .join(exact, on=["nerve", "modality", "record_site"], how="left")
         .join(generic, on=["nerve", "modality"], how="left")
         .with_columns(pl.coalesce("_p1", "_p2").alias("plexus"),
-                      pl.coalesce("_e1", "_e2").alias("elements"))
-        .drop("_p1", "_e1", "_p2", "_e2")
+                      pl.coalesce("_e1", "_e2").alias("elements"),
+                      pl.coalesce("_s1", "_s2").alias("spares"))
+        .drop("_p1", "_e1", "_s1", "_p2", "_e2", "_s2")
         .filter(pl.col("plexus").is_not_null())
     )
 
@@ -76,10 +97,12 @@ def plexopathies(w: pl.DataFrame, no_poly: pl.DataFrame, localized: pl.DataFrame
     w = w.lazy().filter(pl.col("study_id").is_in(maybe["study_id"].implode())).select(
         "study_id", "nid", "nerve", "parent", "modality", "side", "record_site", "pattern",
         "absent", "low_amplitude", "amplitude_value", "amplitude_limit", "evidence").collect()
+    # (only the axon-loss and the normal responses are read below)
+    kept = axon | (pl.col("pattern") == "normal").fill_null(False)
+    # (``w`` holds studies without a polyneuropathy only: ``maybe``)
+    r = _elements(w.filter(kept & ~pl.col("nerve").is_in(["blink", "facial"])))
     r = (
-        _elements(w.filter(~pl.col("nerve").is_in(["blink", "facial"])))
-        .join(no_poly, on="study_id", how="semi")
-        .join(localized, on=["study_id", "parent", "side"], how="anti")
+        r.filter(~in_keys(r, localized, ["study_id", "parent", "side"]))
         .with_columns(
             (pl.col("absent") | pl.col("low_amplitude")).fill_null(False).alias("_axon"),
             (pl.col("pattern") == "normal").alias("_normal"))
@@ -98,16 +121,9 @@ def plexopathies(w: pl.DataFrame, no_poly: pl.DataFrame, localized: pl.DataFrame
         .join(per.select(*keys, "_n"), on=keys)
         .filter(pl.col("_c") == pl.col("_n"))
     )
-    # a normal response spares an element only when its fibres cannot bypass it: the one trunk
-    # (or the one cord) they pass through; median digit-2 fibres run in the upper or middle
-    # trunk, so a normal median SNAP spares the lateral cord but neither trunk
-    level = pl.col("elements").str.extract(r"_(trunk|cord|plexus)$", 1)
-    spared = (
-        r.filter(pl.col("_normal")).with_row_index("_resp").explode("elements")
-        .with_columns(level.alias("_level"))
-        .filter(pl.len().over("_resp", "_level") == 1)
-        .select(*keys, "elements").unique()
-    )
+    # the elements a normal response proves intact (``_spares``)
+    spared = (r.filter(pl.col("_normal")).select(*keys, pl.col("spares").alias("elements"))
+              .explode("elements").drop_nulls("elements").unique())
     rank = {e: i for i, e in enumerate(ELEMENT_ORDER)}
     site = (
         shared.join(spared, on=[*keys, "elements"], how="anti")
