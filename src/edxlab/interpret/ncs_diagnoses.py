@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import in_keys, with_texts
+from edxlab.interpret.ncs_frames import aligned, in_keys, study_counts, with_texts
 from edxlab.interpret.ncs_limits import nerve_table
 from edxlab.reference.ncs_criteria import ncs_criteria
 
@@ -504,20 +504,30 @@ def polyneuropathy(w: pl.DataFrame, cset: dict, set_name: str,
                          & ~in_keys(nw, excluded, ["study_id", "parent", "side"]))
     req = dsp["required_nerve"]
     eld = dsp["elderly_fallback"]
-    per = nw.group_by("study_id").agg(
-        pl.col("parent").filter(pl.col("gen")).n_unique().alias("n_nerves"),
-        (pl.col("gen") & (pl.col("nerve") == req)).sum().alias("sural_abn"),
-        (pl.col("nerve") == req).sum().alias("sural_tested"),
-        ((pl.col("nerve") == req) & pl.col("amplitude_nr").fill_null(False)
-         & ~pl.col("abnormal")).sum().alias("sural_absent_normal"),
-        (pl.col("gen") & pl.col("nerve").is_in(eld["substitute_nerves"])).any()
-        .alias("substitute_abn"),
-        (pl.col("gen").filter(pl.col("limb") == "lower")).mean().alias("fl"),
-        (pl.col("gen").filter(pl.col("limb") == "upper")).mean().alias("fu"),
-        (pl.col("gen") & (pl.col("modality") == "motor")).any().alias("motor_involved"),
-        (pl.col("gen") & (pl.col("modality") != "motor")).any().alias("sensory_involved"),
-        (pl.col("absent") & (pl.col("modality") == "motor")).any().alias("motor_absent"),
+    # (each string compared once)
+    nw = nw.with_columns(_sural=pl.col("nerve") == req, _motor=pl.col("modality") == "motor",
+                         _lower=pl.col("limb") == "lower", _upper=pl.col("limb") == "upper")
+    gen, sural, motor = pl.col("gen"), pl.col("_sural"), pl.col("_motor")
+    lower, upper = pl.col("_lower"), pl.col("_upper")
+    n = study_counts(
+        nw, sural_abn=gen & sural, sural_tested=sural,
+        sural_absent_normal=sural & pl.col("amplitude_nr").fill_null(False) & ~pl.col("abnormal"),
+        substitute=gen & pl.col("nerve").is_in(eld["substitute_nerves"]),
+        lower=lower & gen.is_not_null(), gen_lower=lower & gen,
+        upper=upper & gen.is_not_null(), gen_upper=upper & gen,
+        motor=gen & motor, sensory=gen & ~motor, motor_absent=pl.col("absent") & motor)
+    # abnormal nerves (parents) counted once
+    nerves = (nw.lazy().filter(gen).group_by("study_id")
+              .agg(pl.col("parent").n_unique().alias("n_nerves")).collect())
+    share = lambda limb: pl.when(pl.col(limb) > 0).then(  # noqa: E731 - of the limb's nerves
+        pl.col(f"gen_{limb}") / pl.col(limb))
+    per = n.select(
+        "study_id", "sural_abn", "sural_tested", "sural_absent_normal",
+        substitute_abn=pl.col("substitute") > 0, fl=share("lower"), fu=share("upper"),
+        motor_involved=pl.col("motor") > 0, sensory_involved=pl.col("sensory") > 0,
+        motor_absent=pl.col("motor_absent") > 0,
     )
+    per = per.hstack(aligned(per, nerves, on="study_id").fill_null(0).get_columns())
     per = with_texts(per, nw, "study_id", pl.col("gen"),
                      pn_evidence=(pl.col("evidence"), "; "), pn_rules=(pl.col("rule_ids"), ";"))
     demy = _demyelinating_met(w, cset)

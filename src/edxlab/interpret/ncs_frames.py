@@ -41,6 +41,23 @@ def by_study(n: int, *frames: pl.DataFrame) -> pl.DataFrame:
                      how="horizontal")
 
 
+def study_counts(frame: pl.DataFrame, **flags: pl.Expr) -> pl.DataFrame:
+    """Per study of ``frame`` (rows in study order: ``study_id`` sorted), ``study_id`` and the
+    number of its rows where each Boolean expression of ``flags`` holds (UInt32; null counts as
+    not holding). Sums over the runs of rows of each study, in study order: ~5x cheaper than
+    a hash group-by."""
+    if not frame["study_id"].is_sorted():
+        frame = frame.sort("study_id", maintain_order=True)
+    values = frame.select(**{n: e.fill_null(False).cast(pl.UInt32) for n, e in flags.items()})
+    sid = frame["study_id"].to_numpy()
+    if sid.size == 0:
+        return pl.DataFrame({"study_id": sid}).hstack(values.get_columns())
+    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+    return pl.DataFrame({"study_id": sid[starts], **{
+        n: pl.Series(n, np.add.reduceat(values[n].to_numpy(), starts), pl.UInt32)
+        for n in values.columns}})
+
+
 def with_texts(agg: pl.DataFrame, frame: pl.DataFrame | pl.LazyFrame, by: str | list[str],
                rows: pl.Expr, **texts: tuple[pl.Expr, str]) -> pl.DataFrame:
     """``agg`` (one row per group of ``by``) plus text columns: ``name=(expr, separator)`` joins
