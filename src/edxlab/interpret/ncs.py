@@ -213,23 +213,28 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
     cand = (
         cand.join(other_side, on="nid", how="left")
         .with_columns(
-            axon=pl.lit(True),
             sens_marked=(pl.col("modality") != "motor")
             & (pl.col("absent")
                | (amp_pct < crit["single_nerve"]["sensory_below_pct_limit"]).fill_null(False))
             & (pl.col("other_abnormal") == False),  # noqa: E712 - null = other side not tested
         )
     )
-    cand = cand.join(severity_of(w, cand), on=["study_id", "parent", "side"], how="left").with_columns(
-        sev=pl.col("nerve_severity").fill_null("mild"))
-    nl = cand.sort("nid").group_by("study_id", "parent", "side").agg(
-        (pl.col("axon") & (pl.col("modality") == "motor")).any().alias("mot"),
-        (pl.col("axon") & (pl.col("modality") != "motor")).any().alias("sen"),
+    # a lesion: motor and sensory responses of the nerve low or absent, or a marked sensory one
+    nerve_key = ["study_id", "parent", "side"]
+    found = cand.group_by(nerve_key).agg(
+        (pl.col("modality") == "motor").any().alias("mot"),
+        (pl.col("modality") != "motor").any().alias("sen"),
         pl.col("sens_marked").any().alias("marked"),
-        _worst("sev").alias("severity"),
-        pl.col("evidence").filter(pl.col("axon")).str.join("; ").alias("evidence"),
-        pl.col("rule_ids").filter(pl.col("axon")).str.join(";").alias("rule_ids"),
     ).filter((pl.col("mot") & pl.col("sen")) | pl.col("marked"))
+    # (severity and texts of those nerves only)
+    cand = cand.filter(in_keys(cand, found, nerve_key))
+    cand = cand.join(severity_of(w, cand), on=nerve_key, how="left").with_columns(
+        sev=pl.col("nerve_severity").fill_null("mild"))
+    nl = cand.sort("nid").group_by(nerve_key).agg(
+        _worst("sev").alias("severity"),
+        pl.col("evidence").str.join("; ").alias("evidence"),
+        pl.col("rule_ids").str.join(";").alias("rule_ids"),
+    )
     nl = nl.join(nt.select(pl.col("nerve").alias("parent"), "distal_site").unique("parent"),
                  on="parent", how="left")
     nonloc = _lesion(nl.with_columns(
