@@ -26,7 +26,7 @@ from edxlab.interpret.ncs_diagnoses import (
     severity_of,
     studies_with_findings,
 )
-from edxlab.interpret.ncs_frames import aligned, by_study, in_keys
+from edxlab.interpret.ncs_frames import aligned, by_study, in_keys, scattered_frame
 from edxlab.interpret.ncs_limits import (
     measure_limits,
     ncs_segments,
@@ -319,9 +319,12 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
             (pl.col("n_pg") >= mo_min) & pl.col("pg_low").fill_null(False)
             & (pl.col("polyneuropathy") == "none")),
     )
-    mo_src = crit["motor_only"]
-    extras = s.select(
-        "ncs_abnormal", "has_ncs",
+    # the sentences, built for the studies that have one of them only
+    talk = s.select(pl.arg_where(pl.any_horizontal(
+        pl.col("pg_nerves", "abn_evidence", "cold_nerves", "blink_pattern", "tech_nerves")
+        .is_not_null())))[:, 0]
+    texts = s.select("motor_only_pattern", "n_pg", "pg_nerves", "n_lesions", "abn_evidence",
+                     "f_absent_nerves", "cold_nerves", "blink_pattern", "tech_nerves")[talk].select(
         motor_only_text=pl.when(pl.col("motor_only_pattern")).then(pl.concat_str([
             pl.lit("Reduced motor responses of the "), _and_join(pl.col("pg_nerves")),
             pl.lit(" nerves with normal sensory responses and no demyelinating features form a "
@@ -353,13 +356,13 @@ def interpret_ncs(ds, config: InterpretConfig | None = None) -> NcsFindings:
                    "(warm the limb and repeat).")])),
         blink_text=pl.col("blink_pattern").replace_strict(BLINK_TEXT, default=None,
                                                           return_dtype=pl.String),
-        has_pg=pl.col("n_pg") > 0,
         technique_text=pl.when(pl.col("tech_nerves").is_not_null()).then(pl.concat_str([
             pl.lit("Distal latencies were recorded over distances other than the reference "
                    "technique's for the "), _and_join(pl.col("tech_nerves")),
             pl.lit(" studies; interpret them with caution.")])),
     )
-    del mo_src
+    extras = s.select("ncs_abnormal", "has_ncs", has_pg=pl.col("n_pg") > 0).hstack(
+        scattered_frame(s.height, talk, texts).get_columns())
     pn_info = per.select(
         "study_id",
         pn_type=pl.col("polyneuropathy"),
