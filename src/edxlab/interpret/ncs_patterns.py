@@ -257,12 +257,22 @@ def _wide(m: pl.DataFrame) -> tuple[pl.DataFrame, NidIndex]:
     return wide, index
 
 
+def _focal_sites(w: pl.DataFrame) -> pl.Series:
+    """The site of each focal nerve (its focal segment's, else its distal entrapment site); ""
+    for the others. Looked up for the focal nerves only (a few)."""
+    rows = w.select(pl.arg_where(pl.col("pattern") == "focal"))[:, 0]
+    site = w.select("nid", "segment_focal", "focal_segment_site", "distal_focal")[rows].select(
+        pl.when(pl.col("segment_focal")).then(pl.col("focal_segment_site"))
+        .when(pl.col("distal_focal")).then(nerve_attr("distal_site"))
+        .otherwise(pl.lit("")).fill_null(""))[:, 0]
+    return pl.repeat("", w.height, dtype=pl.String, eager=True).alias("site").scatter(rows, site)
+
+
 def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset: dict,
                    set_name: str) -> pl.DataFrame:
     """The per-nerve frame (see module docstring). ``m`` = measures with phrases."""
     w, index = _wide(m)
-    w = w.with_columns(distal_site=nerve_attr("distal_site").fill_null(""),
-                       distal_entrapment=nerve_attr("distal_entrapment").fill_null(False))
+    w = w.with_columns(distal_entrapment=nerve_attr("distal_entrapment").fill_null(False))
     # distal CMAP duration (for the EFNS/EAN distal duration criterion)
     dur = rows.lazy().filter(pl.col("rank") == 0).select("nid", pl.col("duration_ms").alias(
         "distal_duration_ms")).collect()
@@ -355,12 +365,7 @@ def nerve_patterns(m: pl.DataFrame, segs: pl.DataFrame, rows: pl.DataFrame, cset
         .otherwise(pl.lit("normal"))
     )
     w = w.with_columns(pattern=pattern, distal_focal=distal_focal)
-    site = (
-        pl.when(pl.col("pattern") != "focal").then(pl.lit(""))
-        .when(pl.col("segment_focal")).then(pl.col("focal_segment_site"))
-        .when(pl.col("distal_focal")).then(pl.col("distal_site"))
-        .otherwise(pl.lit(""))
-    ).fill_null("")
+    site = _focal_sites(w)
     abnormal_any = (
         pl.col("distal_latency_abnormal") | pl.col("amplitude_abnormal") | pl.col("cv_abnormal")
         | pl.col("fwave_abnormal") | pl.col("side_ratio_abnormal") | blink_abn
