@@ -365,7 +365,8 @@ def nerve_attr(column: str) -> pl.Expr:
     """``column`` of the nerve table for each row, looked up by the nerve code held in ``nid``
     (codes follow the nerve table, see ``nerve_codes``; other nerves get null)."""
     nt = nerve_table()
-    values = pl.concat([nt[column], pl.Series([None], dtype=nt[column].dtype)])
+    # (one chunk: a gather from two is ~3x slower)
+    values = pl.concat([nt[column], pl.Series([None], dtype=nt[column].dtype)], rechunk=True)
     return pl.lit(values).gather(_nerve_row(nt.height))
 
 
