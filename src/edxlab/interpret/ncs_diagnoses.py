@@ -118,14 +118,16 @@ def median_comparisons(w: pl.DataFrame) -> pl.DataFrame:
         ("ring finger", "sensory", "ulnar", "digit4", cts["ring_finger_diff_ms"]),
         ("thumb", "sensory", "radial", "digit1", cts["thumb_diff_ms"]),
     )
-    # (the responses compared, taken once)
+    # (the responses compared, taken once, split by nerve)
     lat = w.lazy().filter(pl.col("nerve").is_in(["median", *sorted({p[2] for p in pairs})])
                           & pl.col("modality").is_in(sorted({p[1] for p in pairs}))).select(
         "study_id", "side", "nerve", "modality", "record_site", "distal_latency_ms").collect()
+    by_nerve = lat.partition_by("nerve", as_dict=True)
+    empty = lat.clear()
     comps = []
     for name, mod, other, rec, lim in pairs:
-        a = lat.filter((pl.col("nerve") == "median") & (pl.col("modality") == mod))
-        b = lat.filter((pl.col("nerve") == other) & (pl.col("modality") == mod))
+        a = by_nerve.get(("median",), empty).filter(pl.col("modality") == mod)
+        b = by_nerve.get((other,), empty).filter(pl.col("modality") == mod)
         if rec is not None:
             a = a.filter(pl.col("record_site") == rec)
             b = b.filter(pl.col("record_site") == rec)
