@@ -155,7 +155,6 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
     ``localized`` (the segment lesions; see [cts] in the criteria file). ``comp``: the
     abnormal internal comparisons (``median_comparisons(w)``, computed here when not given).
     """
-    cts = ncs_criteria()["cts"]
     comp = median_comparisons(w) if comp is None else comp
     # only a side with a prolonged or absent median response, or an abnormal comparison, can
     # hold one: the rest of the rule reads that side's median and ulnar nerves only
