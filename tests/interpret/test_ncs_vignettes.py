@@ -722,3 +722,22 @@ def test_sensory_nerve_stimulated_at_two_sites_without_a_motor_nerve():
     assert f.segments.height == 0
     median = n[("median", "sensory", "R")]
     assert median["cv_ms"] == 59.0 and median["cv_segment"] == "wrist-elbow"
+
+
+def test_absent_median_cmap_with_a_normal_snap_is_not_carpal_tunnel():
+    """An absent APB response has no latency to localize; with the median SNAP normal it is a
+    motor root / anterior horn cell / distal motor branch finding, not a lesion at the wrist.
+    With the SNAP absent too it is a severe carpal tunnel syndrome."""
+    rows = replace(normal_rows(), "median", "motor", "R", [
+        nr(mot("median", "R", "wrist", 3.6, 9.0, 70.0)), nr(mot("median", "R", "elbow", 7.6, 8.6, 220.0))])
+    f, s, n = run(rows, NORMAL_F)
+    assert s["mononeuropathies"] == []
+    assert s["ncs_summary"] == (
+        "There is no electrodiagnostic evidence of a peripheral or cranial neuropathy. The abnormal "
+        "motor response of the right median nerve with normal sensory responses does not indicate "
+        "a peripheral neuropathy; it is consistent with a motor root or anterior horn cell "
+        "process, or a distal motor branch lesion.")
+    rows = replace(rows, "median", "sensory", "R", [nr(sen("median", "R", 3.1, 35.0, 130.0))])
+    f, s, n = run(rows, NORMAL_F)
+    assert s["mononeuropathies"] == ["median:R:wrist"]
+    assert f.lesions.row(0, named=True)["severity"] == "severe"

@@ -179,6 +179,7 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
     mot = med.filter(pl.col("modality") == "motor").select(
         "study_id", "side",
         pl.col("distal_latency_abnormal").alias("dl_abn"),
+        pl.col("absent").alias("cmap_absent"),
         (pl.col("absent") | pl.col("amplitude_abnormal")).alias("cmap_low"),
         (pl.col("n_demyelinating") > 0).alias("forearm_demy"),
         pl.when(pl.col("abnormal")).then(pl.col("evidence")).alias("mot_ev"),
@@ -208,7 +209,10 @@ def carpal_tunnel(w: pl.DataFrame, segs: pl.DataFrame | None = None,
     d = d.with_columns(own)
     f = lambda c: pl.col(c).fill_null(False)  # noqa: E731
     comp_abn = pl.col("comp_ev").is_not_null()
-    median_abn = f("sens_abn") | f("dl_abn") | comp_abn
+    # an absent CMAP has no latency to localize: without an abnormal median sensory response or
+    # comparison it does not place the lesion at the wrist (root, plexus or anterior horn cell
+    # lesions abolish the APB response too)
+    median_abn = f("sens_abn") | (f("dl_abn") & ~f("cmap_absent")) | comp_abn
     self_localized = f("forearm_normal") & ((f("dl_abn") & f("sens_lat_abn")) | f("palm_lat_abn"))
     d = d.filter(median_abn & ~f("forearm_demy")
                  & (~f("ulnar_abn") | comp_abn | self_localized | f("ulnar_explained")))
