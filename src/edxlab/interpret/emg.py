@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from edxlab.frames import scattered, scattered_frame
 from edxlab.interpret import localize, mri as mri_mod, signs as signs_mod
 from edxlab.interpret.emg_classify import KEY_COLUMNS, observation_kinds
 from edxlab.interpret.emg_summary import emg_sentences, quiet_sentence
@@ -89,12 +90,6 @@ def distinct_studies(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(sid.filter(sid.ne_missing(sid.shift(1))).unique(maintain_order=True))
 
 
-def _scatter(values: pl.Series, rows: pl.Series, height: int) -> pl.Series:
-    """A column of ``height`` nulls with ``values`` placed at positions ``rows``."""
-    out = pl.repeat(None, height, dtype=values.dtype, eager=True).alias(values.name)
-    return out.scatter(rows, values) if len(rows) else out
-
-
 def _rows_at(frame: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
     """The rows of ``frame`` at positions ``rows`` (UInt32; null gives a null row): one take of
     the frame, cheaper than a gather expression per column."""
@@ -123,9 +118,7 @@ def _placed(frame: pl.DataFrame, studies: pl.DataFrame, sidx: pl.Series | None =
     ``sidx``: the row of each study in ``studies`` when known (else looked up)."""
     sidx = sidx if sidx is not None else _study_positions(studies, frame)
     known = sidx.is_not_null()
-    row = pl.int_range(0, frame.height, dtype=pl.UInt32, eager=True).filter(known)
-    at = _scatter(row, sidx.filter(known), studies.height)
-    return _rows_at(frame, at)
+    return scattered_frame(studies.height, sidx.filter(known), frame.filter(known))
 
 
 _QUIET_STUDY: dict[str, pl.Expr] = {
@@ -152,8 +145,9 @@ def _aligned_study_emg(studies: pl.DataFrame, listed: pl.DataFrame, timing: pl.D
     no-denervation sentence), and the timing columns alone for the studies without EMG."""
     columns = [*STUDY_COLUMNS, *EXTRA_STUDY_COLUMNS, "plexus_element",
                "denervation_segments_label", "lmn_segments_label", "lmn_myotomes_label"]
-    has_emg = _scatter(pl.repeat(True, w_sidx.len() - w_sidx.null_count(), eager=True),
-                       w_sidx.drop_nulls(), studies.height).fill_null(False)
+    has_emg = scattered(studies.height, w_sidx.drop_nulls(),
+                        pl.repeat(True, w_sidx.len() - w_sidx.null_count(), eager=True)
+                        ).fill_null(False)
     placed = _placed(listed.select("study_id", *columns), studies, listed["sidx"])
     placed_timing = _placed(timing.select("study_id", "days_since_attack", "timing_warning"), studies)
     quiet = has_emg & placed["study_id"].is_null()
@@ -321,7 +315,7 @@ def interpret_emg(
     study_emg = _aligned_study_emg(studies, study, timing, w["sidx"])
 
     # d's columns are scattered into place by row_id; patient_id is gathered by study position
-    explained = [_scatter(d[c], d["row_id"], w.height)
+    explained = [scattered(w.height, d["row_id"], d[c])
                  for c in ("explained_by_ncs", "explained_by", "lmn")]
     d_evidence = pl.DataFrame([w["evidence"].gather(d["row_id"]), d["explanation"]]).select(
         _muscle_evidence(pl.col("evidence"), pl.col("explanation")))["evidence"]

@@ -11,6 +11,8 @@ _NUCLEUS_NAMES = {
     "XI": "spinal accessory (XI)", "X": "vagal (X)", "IX": "glossopharyngeal (IX)",
 }
 _SIDE = {"L": "left ", "R": "right "}
+#: a muscle's side key: 1 left, 2 right, their sum both sides
+_BOTH_SIDES = 3
 _NO_DENERVATION = "Needle EMG shows no active or chronic denervation."
 
 
@@ -39,7 +41,7 @@ def _muscle_lists(parts: list[tuple[pl.DataFrame, pl.Expr, str, bool]]) -> dict[
     )
     keys = per_muscle.filter(pl.col("_key") > 0).group_by(group).agg(
         pl.col("_key").n_unique().alias("_n_keys"), pl.col("_key").first().alias("_key1"))
-    word = {1: "left ", 2: "right ", 3: "bilateral "}
+    word = {1: "left ", 2: "right ", _BOTH_SIDES: "bilateral "}
     mixed = pl.col("_n_keys").fill_null(0) > 1
     named = pl.when(mixed).then(pl.concat_str(
         pl.col("_key").replace_strict(word, default="", return_dtype=pl.String), pl.col("display")
@@ -64,8 +66,8 @@ def _muscle_lists(parts: list[tuple[pl.DataFrame, pl.Expr, str, bool]]) -> dict[
                       pl.col("_nuclei").fill_null(pl.lit([], dtype=pl.List(pl.String))))
     )
     single = pl.col("_n_keys").fill_null(0) == 1
-    suffix = pl.when(single & (pl.col("_key1") == 3)).then(pl.lit(" bilaterally")).otherwise(pl.lit(""))
-    prefix = pl.when(pl.col("_always") & single & (pl.col("_key1") != 3)).then(
+    suffix = pl.when(single & (pl.col("_key1") == _BOTH_SIDES)).then(pl.lit(" bilaterally")).otherwise(pl.lit(""))
+    prefix = pl.when(pl.col("_always") & single & (pl.col("_key1") != _BOTH_SIDES)).then(
         pl.col("_key1").replace_strict(word, default="", return_dtype=pl.String)
     ).otherwise(pl.lit(""))
     lists = lists.with_columns(pl.concat_str(prefix, pl.col("_list"), suffix).alias("_list"))

@@ -13,7 +13,6 @@ import polars as pl
 
 from edxlab.interpret.config import InterpretConfig
 from edxlab.interpret.ncs_diagnoses import (
-    ulnar_at_wrist,
     LESION_SCHEMA,
     WORK_LESION_SCHEMA,
     _lesion,
@@ -25,8 +24,10 @@ from edxlab.interpret.ncs_diagnoses import (
     segment_mononeuropathies,
     severity_of,
     studies_with_findings,
+    ulnar_at_wrist,
 )
-from edxlab.interpret.ncs_frames import aligned, by_study, in_keys, scattered_frame
+from edxlab.frames import scattered_frame
+from edxlab.interpret.ncs_frames import aligned, by_study, in_keys
 from edxlab.interpret.ncs_limits import (
     measure_limits,
     ncs_segments,

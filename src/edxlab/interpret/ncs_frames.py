@@ -3,34 +3,21 @@
 The interpretation frames are long (one row per measure) or wide (one row per nerve study, many
 columns). Joining onto them copies every column, so results computed elsewhere are joined on the
 key column only and stacked (``aligned``), placed by a dense nerve-study index (``NidIndex``) or
-scattered back by row number (``scattered``, ``scattered_frame``); grouped texts are joined over the rows that have
-text only (``with_texts``).
+scattered back by row number (``edxlab.frames.scattered_frame``); grouped texts are joined over
+the rows that have text only (``with_texts``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
+
+from edxlab.frames import gather_index, scattered_frame
 
 
 def aligned(keys: pl.DataFrame, right: pl.DataFrame, on: str | list[str] = "nid") -> pl.DataFrame:
     """``right``'s columns (unique ``on``) row-aligned to ``keys`` (null where absent)."""
     return keys.select(on).join(right, on=on, how="left", maintain_order="left").drop(on)
-
-
-def scattered(height: int, rows: pl.Series, values: pl.Series) -> pl.Series:
-    """A column of ``height`` nulls with ``values`` at row numbers ``rows``."""
-    return scattered_frame(height, rows, values.to_frame()).to_series()
-
-
-def scattered_frame(height: int, rows: pl.Series, frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` (one row per entry of ``rows``) placed at row numbers ``rows`` of a frame of
-    ``height`` rows, null elsewhere. One gather by a null-padded row index: scattering into a
-    column of nulls copies string columns again."""
-    index = pl.Series("index", [], pl.UInt32).extend_constant(None, height).scatter(
-        rows, pl.arange(0, len(rows), dtype=pl.UInt32, eager=True))
-    return frame.select(pl.all().gather(index))
 
 
 def by_study(n: int, *frames: pl.DataFrame) -> pl.DataFrame:
@@ -69,11 +56,6 @@ def with_texts(agg: pl.DataFrame, frame: pl.DataFrame | pl.LazyFrame, by: str | 
          .with_columns(pl.col(n).list.join(sep) for n, (_, sep) in texts.items())
          .collect())
     return agg.hstack(aligned(agg, t, on=by).fill_null("").get_columns())
-
-
-def gather_index(take: np.ndarray) -> pl.Series:
-    """Row numbers as a gather index (UInt32, the index type): null where ``take`` < 0."""
-    return pl.from_arrow(pa.array(take.astype(np.uint32), mask=take < 0))
 
 
 class NidIndex:

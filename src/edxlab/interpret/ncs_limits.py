@@ -17,7 +17,8 @@ import numpy as np
 import polars as pl
 
 from edxlab.interpret.config import InterpretConfig
-from edxlab.interpret.ncs_frames import aligned, gather_index
+from edxlab.frames import gather_index
+from edxlab.interpret.ncs_frames import aligned
 from edxlab.reference.ncs_criteria import ncs_criteria
 from edxlab.reference.profiles import default_profile_name, profiles_frame
 

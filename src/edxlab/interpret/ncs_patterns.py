@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from edxlab.interpret.ncs_frames import NidIndex, scattered_frame, sorted_by, with_texts
+from edxlab.frames import scattered_frame
+from edxlab.interpret.ncs_frames import NidIndex, sorted_by, with_texts
 from edxlab.interpret.ncs_limits import NERVE_KEY, nerve_attr, rule_id
 
 LABELS = {

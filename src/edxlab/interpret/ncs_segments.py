@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from edxlab.interpret.ncs_frames import NidIndex, scattered, scattered_frame
+from edxlab.frames import scattered, scattered_frame
+from edxlab.interpret.ncs_frames import NidIndex
 from edxlab.interpret.ncs_limits import NERVE_KEY
 from edxlab.reference.ncs_criteria import ncs_criteria
 

@@ -44,18 +44,10 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
+from edxlab.reference.qemg_constants import qemg_constants
 from edxlab.signal.filters import detection_filter, robust_threshold
 
-def _constants() -> dict:
-    """The decomposition constants, each with its source, from reference/qemg/decomposition.toml."""
-    import tomllib
-    from importlib import resources
-
-    with (resources.files("edxlab.reference") / "qemg" / "decomposition.toml").open("rb") as f:
-        return {k: v["value"] for k, v in tomllib.load(f).items()}
-
-
-_C = _constants()
+_C = qemg_constants("decomposition")
 THRESHOLD_FACTOR = float(_C["threshold_factor"])
 #: half-width (s) of the spike window used for clustering and matching
 SPIKE_HALF_S = _C["spike_half_s"]
@@ -104,6 +96,8 @@ SPLIT_DEPTH = int(_C["split_depth"])
 SHORT_ISI_FRACTION = _C["short_isi_fraction"]
 #: intervals longer than this (s) are pauses
 MAX_ISI_S = _C["max_isi_s"]
+#: a train's median interval is used only when it has at least this many intervals
+MEDIAN_MIN_INTERVALS = int(_C["median_min_intervals"])
 #: recurring superpositions: discharges that fill the gaps of both component trains
 GAP_FILL_FRACTION = _C["gap_fill_fraction"]
 #: satellites: discharges locked within LOCKED_S to larger units' discharges
@@ -459,7 +453,7 @@ def _short_intervals(t: np.ndarray, refractory: float, same: float) -> np.ndarra
     d = np.diff(t)
     d_ok = d[(d > same) & (d <= MAX_ISI_S / REFRACTORY_S * refractory)]
     lim = refractory
-    if len(d_ok) >= 4:
+    if len(d_ok) >= MEDIAN_MIN_INTERVALS:
         lim = max(lim, SHORT_ISI_FRACTION * float(np.median(d_ok)))
     return np.nonzero((d < lim) & (d > same))[0]
 
